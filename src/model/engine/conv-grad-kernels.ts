@@ -1,0 +1,163 @@
+/**
+ * Gradient kernels for the tfjs `wasm` backend, written as ordinary (fast, XNNPACK-backed)
+ * forward convolutions:
+ * - Conv2DBackpropFilter (missing from tfjs-backend-wasm 4.22): a conv2d over the input with batch
+ *   and channel axes swapped, using the output gradient as the filter (stride ↔ dilation swapped).
+ * - Conv2DBackpropInput (present but ~2.5 GFLOP/s): a conv2d of the zero-inserted output gradient
+ *   with the spatially rotated, in/out-transposed filter.
+ * - DepthwiseConv2dNativeBackpropFilter / …BackpropInput (both missing): the same two ideas with
+ *   depthwise convolutions, folding (channel, batch) and (channel, multiplier) into channels.
+ * Inside a kernel, tfjs does not record ops on the gradient tape (kernelDepth > 0), so calling ops
+ * here is safe; intermediates are freed by the tidy and the returned tensor becomes the output.
+ * Each kernel is checked against the `cpu` backend in test/model/engine.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { computeConvGeometry, insertZeros, splitPadding, type PadSpec } from './conv-geometry.js';
+
+type KernelParams = Parameters<tf.KernelFunc>[0];
+
+interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: PadSpec;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dilations?: number | [number, number];
+  dataFormat?: 'NHWC' | 'NCHW';
+  filterShape?: [number, number, number, number];
+  inputShape?: [number, number, number, number];
+}
+
+/** The tensors tfjs passes to kernels are Tensor objects; make sure and type them. */
+function asTensor4D(info: tf.TensorInfo | undefined, name: string): tf.Tensor4D {
+  if (info === undefined) throw new Error(`gradient kernel: input ${name} missing`);
+  if (info instanceof tf.Tensor) return info as tf.Tensor4D;
+  return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor4D;
+}
+
+function attrsOf(p: KernelParams): ConvGradAttrs {
+  const a = p.attrs as unknown as ConvGradAttrs;
+  if (a.dataFormat === 'NCHW') throw new Error('gradient kernel: only NHWC (channelsLast) is supported');
+  return a;
+}
+
+/**
+ * dW[a,b,ci,co] = Σ_{n,i,j} x[n, i·s + a·d − pt, j·s + b·d − pl, ci] · dy[n,i,j,co].
+ * As a convolution: input x' = x as [Cin, H, W, N], filter dy' = dy as [Ho, Wo, N, Cout], stride d,
+ * dilation s; output [Cin, kh, kw, Cout] → [kh, kw, Cin, Cout].
+ */
+export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: readonly number[], a: ConvGradAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, h, w] = x.shape;
+    const [kh, kw] = filterShape as [number, number, number, number];
+    const g = computeConvGeometry(x.shape, filterShape, a.strides, a.dilations, a.pad, a.dimRoundingMode, false);
+    const [sh, sw] = g.strides;
+    const [dh, dw] = g.dilations;
+    const [, ho, wo] = dy.shape;
+    const bottom = (kh - 1) * dh + (ho - 1) * sh - g.padTop - (h - 1);
+    const right = (kw - 1) * dw + (wo - 1) * sw - g.padLeft - (w - 1);
+    const xt = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D;
+    const { x: xp, pad } = splitPadding(xt, g.padTop, bottom, g.padLeft, right);
+    const filt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
+    const out = tf.conv2d(xp, filt, [dh, dw], pad, 'NHWC', [sh, sw]);
+    return tf.transpose(out, [1, 2, 0, 3]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * dx[n,y,x,ci] = Σ dy[n,i,j,co] · W[a,b,ci,co] over y = i·s + a·d − pt: the zero-inserted dy
+ * correlated with the rotated filter (dilation d), padded (kh−1)·d − pt before.
+ */
+export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: readonly number[], a: ConvGradAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, h, w] = inputShape as [number, number, number, number];
+    const [kh, kw] = filter.shape;
+    const g = computeConvGeometry(inputShape, filter.shape, a.strides, a.dilations, a.pad, a.dimRoundingMode, false);
+    const [dh, dw] = g.dilations;
+    const dyz = insertZeros(dy, g.strides[0], g.strides[1]);
+    const top = (kh - 1) * dh - g.padTop;
+    const left = (kw - 1) * dw - g.padLeft;
+    const bottom = h - dyz.shape[1] - top + (kh - 1) * dh;
+    const right = w - dyz.shape[2] - left + (kw - 1) * dw;
+    const { x: dyp, pad } = splitPadding(dyz, top, bottom, left, right);
+    const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    return tf.conv2d(dyp, rotated, 1, pad, 'NHWC', [dh, dw]);
+  });
+}
+
+/**
+ * Depthwise filter gradient: (channel, batch) folded into channels of one image,
+ * dy as a [Ho, Wo, C·N, m] depthwise filter, summed over the batch afterwards.
+ */
+export function depthwiseBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: readonly number[], a: ConvGradAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    const [kh, kw, , m] = filterShape as [number, number, number, number];
+    const g = computeConvGeometry(x.shape, filterShape, a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
+    const [sh, sw] = g.strides;
+    const [dh, dw] = g.dilations;
+    const [, ho, wo] = dy.shape;
+    const bottom = (kh - 1) * dh + (ho - 1) * sh - g.padTop - (h - 1);
+    const right = (kw - 1) * dw + (wo - 1) * sw - g.padLeft - (w - 1);
+    const xf = tf.reshape(tf.transpose(x, [1, 2, 3, 0]), [1, h, w, c * n]) as tf.Tensor4D;
+    const { x: xp, pad } = splitPadding(xf, g.padTop, bottom, g.padLeft, right);
+    const filt = tf.reshape(tf.transpose(tf.reshape(dy, [n, ho, wo, c, m]), [1, 2, 3, 0, 4]), [ho, wo, c * n, m]) as tf.Tensor4D;
+    const out = tf.depthwiseConv2d(xp, filt, [dh, dw], pad, 'NHWC', [sh, sw]);
+    return tf.sum(tf.reshape(out, [kh, kw, c, n, m]), 3) as tf.Tensor4D;
+  });
+}
+
+/** Depthwise input gradient: zero-inserted dy, rotated filter as [kh, kw, C·m, 1], summed over m. */
+export function depthwiseBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: readonly number[], a: ConvGradAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = inputShape as [number, number, number, number];
+    const [kh, kw, , m] = filter.shape;
+    const g = computeConvGeometry(inputShape, filter.shape, a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
+    const [dh, dw] = g.dilations;
+    const dyz = insertZeros(dy, g.strides[0], g.strides[1]);
+    const top = (kh - 1) * dh - g.padTop;
+    const left = (kw - 1) * dw - g.padLeft;
+    const bottom = h - dyz.shape[1] - top + (kh - 1) * dh;
+    const right = w - dyz.shape[2] - left + (kw - 1) * dw;
+    const { x: dyp, pad } = splitPadding(dyz, top, bottom, left, right);
+    const rotated = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, c * m, 1]) as tf.Tensor4D;
+    const out = tf.depthwiseConv2d(dyp, rotated, 1, pad, 'NHWC', [dh, dw]);
+    return m === 1 ? out : (tf.sum(tf.reshape(out, [n, h, w, c, m]), 4) as tf.Tensor4D);
+  });
+}
+
+/** The kernel configs, ready for tf.registerKernel on a backend. */
+export function gradientKernelConfigs(backendName: string): tf.KernelConfig[] {
+  return [
+    {
+      kernelName: 'Conv2DBackpropFilter',
+      backendName,
+      kernelFunc: (p) => {
+        const a = attrsOf(p);
+        return conv2dBackpropFilter(asTensor4D(p.inputs['x'], 'x'), asTensor4D(p.inputs['dy'], 'dy'), a.filterShape ?? [], a);
+      },
+    },
+    {
+      kernelName: 'Conv2DBackpropInput',
+      backendName,
+      kernelFunc: (p) => {
+        const a = attrsOf(p);
+        return conv2dBackpropInput(asTensor4D(p.inputs['dy'], 'dy'), asTensor4D(p.inputs['filter'], 'filter'), a.inputShape ?? [], a);
+      },
+    },
+    {
+      kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+      backendName,
+      kernelFunc: (p) => {
+        const a = attrsOf(p);
+        return depthwiseBackpropFilter(asTensor4D(p.inputs['x'], 'x'), asTensor4D(p.inputs['dy'], 'dy'), a.filterShape ?? [], a);
+      },
+    },
+    {
+      kernelName: 'DepthwiseConv2dNativeBackpropInput',
+      backendName,
+      kernelFunc: (p) => {
+        const a = attrsOf(p);
+        return depthwiseBackpropInput(asTensor4D(p.inputs['dy'], 'dy'), asTensor4D(p.inputs['filter'], 'filter'), a.inputShape ?? [], a);
+      },
+    },
+  ];
+}
