@@ -45,6 +45,11 @@ export interface CtMeta {
   windowWidth: number | undefined;
   /** True when the RSNA 12-bit fix applies: BitsStored 12, unsigned, intercept > -100. */
   needsRsna12BitFix: boolean;
+  /**
+   * Per-frame rescale, only for enhanced multi-frame files whose per-frame functional groups give
+   * different values per frame (then `rescaleSlope`/`rescaleIntercept` are frame 0's).
+   */
+  perFrameRescale?: { slope: number; intercept: number }[];
 }
 
 /** Raw stored values of all frames, frame-major: index = f * rows * columns + y * columns + x. */
