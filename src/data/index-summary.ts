@@ -1,0 +1,68 @@
+/**
+ * Counts that describe an index: the `ichscan index --json` summary. Positives count labelled,
+ * non-excluded images that have a file; "labels without file" and "files without labels" are the
+ * two mismatch reports the label join owes the user.
+ */
+import { SUBTYPES, type Subtype } from '../core/subtypes.js';
+import type { IndexDb } from './index-db.js';
+
+export interface IndexSummary {
+  /** Files seen in the folder (readable or not). */
+  files: number;
+  /** Readable DICOM images. */
+  images: number;
+  studies: number;
+  patients: number;
+  series: number;
+  /** Images with a label, per subtype positive count (excluded images not counted). */
+  positives: Record<Subtype, number>;
+  /** Files that could not be indexed. */
+  errors: number;
+  /** Errors per ICH_E_* code. */
+  errorsByCode: Record<string, number>;
+  /** Images with labels (not excluded). */
+  labelled: number;
+  /** Images with a file but no label row (only meaningful when labels were given). */
+  filesWithoutLabels: number;
+  /** Label rows whose image has no file in the folder. */
+  labelsWithoutFile: number;
+  /** Images present in the folder but excluded (known corrupt, incomplete labels). */
+  excludedImages: number;
+  /** Images the RSNA 12-bit fix applies to. */
+  rsna12BitFix: number;
+}
+
+function count(db: IndexDb, sql: string): number {
+  return Number(db.prepare(sql).pluck().get() ?? 0);
+}
+
+export function summarizeIndex(db: IndexDb): IndexSummary {
+  const positives = Object.fromEntries(SUBTYPES.map((s) => [s, 0])) as Record<Subtype, number>;
+  const bitCounts = SUBTYPES.map((_, i) => `SUM((l.bits >> ${i}) & 1) AS s${i}`).join(', ');
+  const row = db
+    .prepare(`SELECT COUNT(*) AS n, ${bitCounts} FROM images i JOIN labels l USING(image_id) WHERE i.image_id NOT IN (SELECT image_id FROM excluded)`)
+    .get() as Record<string, number | null>;
+  SUBTYPES.forEach((s, i) => (positives[s] = Number(row[`s${i}`] ?? 0)));
+  const errorsByCode: Record<string, number> = {};
+  for (const r of db.prepare('SELECT error_code AS code, COUNT(*) AS n FROM files WHERE error_code IS NOT NULL GROUP BY error_code ORDER BY error_code').all() as { code: string; n: number }[]) {
+    errorsByCode[r.code] = r.n;
+  }
+  const hasLabels = count(db, 'SELECT COUNT(*) FROM labels') + count(db, 'SELECT COUNT(*) FROM excluded') > 0;
+  return {
+    files: count(db, 'SELECT COUNT(*) FROM files'),
+    images: count(db, 'SELECT COUNT(*) FROM images'),
+    studies: count(db, 'SELECT COUNT(DISTINCT study_uid) FROM images'),
+    patients: count(db, 'SELECT COUNT(DISTINCT patient_id) FROM images'),
+    series: count(db, 'SELECT COUNT(DISTINCT series_key) FROM images'),
+    positives,
+    errors: count(db, 'SELECT COUNT(*) FROM files WHERE error_code IS NOT NULL'),
+    errorsByCode,
+    labelled: Number(row['n'] ?? 0),
+    filesWithoutLabels: hasLabels
+      ? count(db, 'SELECT COUNT(*) FROM images WHERE image_id NOT IN (SELECT image_id FROM labels) AND image_id NOT IN (SELECT image_id FROM excluded)')
+      : 0,
+    labelsWithoutFile: count(db, 'SELECT COUNT(*) FROM labels WHERE image_id NOT IN (SELECT image_id FROM images)'),
+    excludedImages: count(db, 'SELECT COUNT(*) FROM images WHERE image_id IN (SELECT image_id FROM excluded)'),
+    rsna12BitFix: count(db, 'SELECT COUNT(*) FROM images WHERE rsna_12bit_fix = 1'),
+  };
+}
