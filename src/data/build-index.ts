@@ -70,6 +70,7 @@ function checkRoot(db: IndexDb, root: string): void {
 }
 
 async function scanAll(root: string, toScan: readonly FileEntry[], opts: BuildIndexOptions, write: (r: readonly ScanResult[]) => void): Promise<void> {
+  if (toScan.length === 0) return;
   const chunkSize = opts.chunkSize ?? 64;
   const workers = opts.workers ?? availableParallelism();
   const progress = createProgress({ label: 'index', total: toScan.length, unit: 'files', silent: opts.progress === false, ...(opts.progress ? { stream: opts.progress } : {}) });

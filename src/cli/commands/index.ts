@@ -3,5 +3,7 @@
  * importing it here; main.ts builds help and dispatch from this list.
  */
 import type { Command } from '../command.js';
+import { indexCommand } from './index-cmd.js';
+import { splitCommand } from './split.js';
 
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [indexCommand, splitCommand];
