@@ -1,0 +1,55 @@
+/**
+ * ONNX parity for every architecture of the model zoo (H-train's src/model/architectures), built
+ * at a small input size with their seeded initial weights (BatchNorm statistics randomised so that
+ * the folded inference path is exercised): ONNX Runtime output = tfjs `cpu` output to ≤ 1e-5.
+ * InceptionV3 loads its pretrained trunk from the nsfwjs package (offline, ~1 s).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { createRng } from '../../../src/core/random.js';
+import { ARCHITECTURES, buildModel, type ArchitectureName } from '../../../src/model/architectures/index.js';
+import { exportLayersModelToOnnx } from '../../../src/model/onnx/export.js';
+import { createOnnxEngine, createTfjsEngine } from '../../../src/model/onnx/runner.js';
+
+tf.env().set('PROD', true);
+await tf.setBackend('cpu');
+
+/** Moving statistics get seeded random values (fresh models have mean 0, variance 1). */
+function randomizeBatchNormStats(model: tf.LayersModel, seed: number): void {
+  const rng = createRng(seed);
+  model.setWeights(
+    model.weights.map((w) => {
+      const t = w.read();
+      if (!/moving_(mean|variance)/.test(w.name)) return t;
+      const data = new Float32Array(t.size);
+      const variance = /variance/.test(w.name);
+      for (let i = 0; i < data.length; i++) data[i] = variance ? 0.5 + rng.next() : (rng.next() - 0.5) * 0.2;
+      return tf.tensor(data, t.shape);
+    }),
+  );
+}
+
+const SIZES: Record<ArchitectureName, number> = { ichnet: 64, 'simple-cnn': 64, 'multi-head': 64, resnet18: 64, inceptionv3: 75, 'inceptionv3-frozen': 75 };
+
+for (const name of Object.keys(ARCHITECTURES) as ArchitectureName[]) {
+  test(`ONNX parity: ${name}`, async () => {
+    const size = SIZES[name];
+    const channels = name === 'inceptionv3-frozen' ? 3 : 9; // 9 = bss windows × 3 context slices
+    const model = await buildModel(name, { size, channels, seed: 5 });
+    randomizeBatchNormStats(model, 6);
+    const rng = createRng(7);
+    const data = new Float32Array(2 * size * size * channels);
+    for (let i = 0; i < data.length; i++) data[i] = rng.next();
+    const batch = { dtype: 'float32' as const, data, shape: [2, size, size, channels] as const };
+    const expected = await createTfjsEngine(model, tf).run(batch);
+    const engine = await createOnnxEngine(exportLayersModelToOnnx(model), { provider: 'cpu', threads: 1 });
+    const got = await engine.run(batch);
+    await engine.dispose();
+    model.dispose();
+    assert.equal(got.length, 12);
+    let maxErr = 0;
+    for (let i = 0; i < got.length; i++) maxErr = Math.max(maxErr, Math.abs((got[i] as number) - (expected[i] as number)));
+    assert.ok(maxErr <= 1e-5, `${name}: max |onnx - tfjs| = ${maxErr}`);
+  });
+}
