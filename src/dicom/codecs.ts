@@ -59,25 +59,27 @@ export function decodeCompressedFrame(
     photometricInterpretation: g.photometricInterpretation,
     encodedBuffer: encoded,
   });
+  let result: InstanceType<CodecsModule['Context']>;
   try {
+    // Each call returns a new Context whose decoded buffer is already copied out of WASM memory.
     switch (encoding) {
       case 'jpeg':
-        c.NativeCodecs.decodeJpeg(ctx, { convertColorspaceToRgb: false });
+        result = c.NativeCodecs.decodeJpeg(ctx, { convertColorspaceToRgb: false });
         break;
       case 'jpeg-ls':
-        c.NativeCodecs.decodeJpegLs(ctx);
+        result = c.NativeCodecs.decodeJpegLs(ctx);
         break;
       case 'jpeg2000':
-        c.NativeCodecs.decodeJpeg2000(ctx);
+        result = c.NativeCodecs.decodeJpeg2000(ctx);
         break;
       case 'htj2k':
-        c.NativeCodecs.decodeHtJpeg2000(ctx);
+        result = c.NativeCodecs.decodeHtJpeg2000(ctx);
         break;
     }
   } catch (e) {
     throw toIchError(e, 'ICH_E_DECODE', file);
   }
-  const out = ctx.getDecodedBuffer();
+  const out = result.getDecodedBuffer();
   if (!out) throw ichError('ICH_E_DECODE', `${encoding} codec returned no pixels`, { file });
   return out;
 }

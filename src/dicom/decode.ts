@@ -53,14 +53,17 @@ function decodeParsed({ dataSet, transferSyntaxUid }: ParsedDataSet, file: strin
 
 /** Reads and decodes a file. ICH_E_FILE_NOT_FOUND / ICH_E_FILE_READ when it cannot be read. */
 export async function readDicomFile(path: string): Promise<DecodedDicom> {
-  let bytes: Buffer;
+  return decodeDicom(await readFileBytes(path), path);
+}
+
+/** Reads a whole file; ICH_E_FILE_NOT_FOUND when absent, ICH_E_FILE_READ for other I/O errors (e.g. a directory). */
+export async function readFileBytes(path: string): Promise<Buffer> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'ICH_E_FILE_NOT_FOUND' : 'ICH_E_FILE_READ';
     throw toIchError(e, code, path);
   }
-  return decodeDicom(bytes, path);
 }
 
 /** Runs `f`, turning anything that is not already an IchError (RangeError from a bad view, a library's string) into one. */

@@ -40,6 +40,7 @@ export function extractCtMeta(ds: DataSet, transferSyntaxUid: string, file: stri
   checkDimensions({ rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored }, file);
 
   const rescale = findRescale(ds);
+  const modality = cleanString(ds.string('x00080060'));
   const sopUid = cleanString(ds.string('x00080018')) ?? cleanString(ds.string('x00020003'));
   const pos = numbersOf(ds, 'x00200032', 3) ?? numbersInGroups(ds, PLANE_POSITION, 'x00200032', 3);
   const iop = numbersOf(ds, 'x00200037', 6) ?? numbersInGroups(ds, PLANE_ORIENTATION, 'x00200037', 6);
@@ -55,7 +56,7 @@ export function extractCtMeta(ds: DataSet, transferSyntaxUid: string, file: stri
     seriesInstanceUid: optional(cleanString(ds.string('x0020000e')), asSeriesInstanceUid),
     studyInstanceUid: optional(cleanString(ds.string('x0020000d')), asStudyInstanceUid),
     patientId: optional(cleanString(ds.string('x00100020')), asPatientId),
-    modality: cleanString(ds.string('x00080060')),
+    modality,
     instanceNumber: finiteOrUndefined(ds.intString('x00200013')),
     rows,
     columns,
@@ -75,10 +76,18 @@ export function extractCtMeta(ds: DataSet, transferSyntaxUid: string, file: stri
     sliceThickness: thickness,
     windowCenter: wc,
     windowWidth: ww,
-    needsRsna12BitFix: bitsStored === 12 && pixelRepresentation === 0 && rescale.intercept > -100,
+    needsRsna12BitFix: needsRsna12BitFix(bitsStored, pixelRepresentation, rescale.intercept, modality),
   };
   if (rescale.perFrame) meta.perFrameRescale = rescale.perFrame;
   return meta;
+}
+
+/**
+ * The RSNA rule (BitsStored 12, unsigned, intercept > −100), limited to CT (or no Modality): a CT
+ * cannot hold only HU ≥ −100, but 12-bit MR/XA with intercept 0 is normal and must not be "fixed".
+ */
+export function needsRsna12BitFix(bitsStored: number, pixelRepresentation: 0 | 1, intercept: number, modality: string | undefined): boolean {
+  return bitsStored === 12 && pixelRepresentation === 0 && intercept > -100 && (modality === undefined || modality === 'CT');
 }
 
 interface Rescale {

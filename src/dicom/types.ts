@@ -43,7 +43,7 @@ export interface CtMeta {
   /** First value of WindowCenter / WindowWidth, HU. */
   windowCenter: number | undefined;
   windowWidth: number | undefined;
-  /** True when the RSNA 12-bit fix applies: BitsStored 12, unsigned, intercept > -100. */
+  /** True when the RSNA 12-bit fix applies: BitsStored 12, unsigned, intercept > -100, Modality CT or absent. */
   needsRsna12BitFix: boolean;
   /**
    * Per-frame rescale, only for enhanced multi-frame files whose per-frame functional groups give
