@@ -1,0 +1,102 @@
+/**
+ * The images a training or evaluation run reads, taken from the index: id, absolute path, label
+ * bits, fold, and the ordered neighbours (previous/next slice of the same series) for 2.5D context.
+ * Excluded images (known corrupt, incomplete labels) never appear as items.
+ */
+import { join } from 'node:path';
+import { ichError } from '../core/errors.js';
+import { asImageId, type ImageId } from '../core/ids.js';
+import { getIndexRoot, type IndexDb } from './index-db.js';
+import type { LabelBits } from './labels.js';
+import type { SampleItem } from './sampler.js';
+
+export interface DatasetItem {
+  id: ImageId;
+  /** Absolute path of the DICOM file. */
+  file: string;
+  /** Path relative to the indexed root (names cache files). */
+  relPath: string;
+  /** Label bits, or null when the image has no label. */
+  bits: LabelBits | null;
+  /** Fold (-1 holdout), null when not split. */
+  fold: number | null;
+  /** Neighbouring slices in the series ordered by position; null at the ends. */
+  prevId: ImageId | null;
+  nextId: ImageId | null;
+  seriesKey: string;
+  /** 0-based position in its series. */
+  rank: number;
+}
+
+export interface Dataset {
+  root: string;
+  /** Selected items, sorted by image id (a stable order for the sampler). */
+  items: DatasetItem[];
+  /** Every indexed image by id (also unselected ones: a neighbour may sit outside the selection). */
+  byId: Map<ImageId, DatasetItem>;
+}
+
+export interface DatasetQuery {
+  /** Keep only these folds. */
+  folds?: readonly number[];
+  /** Drop these folds (e.g. the validation fold and the holdout). */
+  excludeFolds?: readonly number[];
+  /** Keep only labelled images (default true). */
+  labelledOnly?: boolean;
+}
+
+interface Row {
+  image_id: string;
+  path: string;
+  bits: number | null;
+  fold: number | null;
+  prev_id: string | null;
+  next_id: string | null;
+  series_key: string;
+  series_rank: number | null;
+}
+
+/** Reads the dataset; throws ICH_E_INDEX when the index has not been ordered or a fold filter needs a split. */
+export function readDataset(db: IndexDb, query: DatasetQuery = {}): Dataset {
+  const root = getIndexRoot(db);
+  const rows = db
+    .prepare(
+      `SELECT i.image_id, i.path, l.bits, i.fold, i.prev_id, i.next_id, i.series_key, i.series_rank
+       FROM images i LEFT JOIN labels l USING(image_id)
+       WHERE i.image_id NOT IN (SELECT image_id FROM excluded) ORDER BY i.image_id`,
+    )
+    .all() as Row[];
+  if ((query.folds || query.excludeFolds) && rows.length > 0 && rows.every((r) => r.fold === null)) {
+    throw ichError('ICH_E_INDEX', 'the index has no folds: run `ichscan split` first', { file: db.name });
+  }
+  const byId = new Map<ImageId, DatasetItem>();
+  const items: DatasetItem[] = [];
+  const keep = query.folds ? new Set(query.folds) : undefined;
+  const drop = new Set(query.excludeFolds ?? []);
+  const labelledOnly = query.labelledOnly ?? true;
+  for (const r of rows) {
+    if (r.series_rank === null) throw ichError('ICH_E_INDEX', 'series order missing (re-run `ichscan index`)', { file: db.name });
+    const item: DatasetItem = {
+      id: asImageId(r.image_id),
+      file: join(root, r.path),
+      relPath: r.path,
+      bits: r.bits,
+      fold: r.fold,
+      prevId: r.prev_id === null ? null : asImageId(r.prev_id),
+      nextId: r.next_id === null ? null : asImageId(r.next_id),
+      seriesKey: r.series_key,
+      rank: r.series_rank,
+    };
+    byId.set(item.id, item);
+    if (labelledOnly && item.bits === null) continue;
+    if (keep && (item.fold === null || !keep.has(item.fold))) continue;
+    if (item.fold !== null && drop.has(item.fold)) continue;
+    items.push(item);
+  }
+  return { root, items, byId };
+}
+
+/** Items as the sampler wants them (unlabelled images count as negatives). */
+export function toSampleItems(items: readonly DatasetItem[]): SampleItem[] {
+  return items.map((it) => ({ id: it.id, bits: it.bits ?? 0 }));
+}
