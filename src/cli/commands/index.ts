@@ -6,5 +6,6 @@ import type { Command } from '../command.js';
 import { indexCommand } from './index-cmd.js';
 import { splitCommand } from './split.js';
 import { inspectCommand } from './inspect.js';
+import { synthCommand } from './synth.js';
 
-export const COMMANDS: readonly Command[] = [inspectCommand, indexCommand, splitCommand];
+export const COMMANDS: readonly Command[] = [inspectCommand, indexCommand, splitCommand, synthCommand];

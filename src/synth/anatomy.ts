@@ -1,0 +1,207 @@
+/**
+ * Renders the anatomy of one axial slice in HU (before scanner effects): scalp, skull with tables,
+ * diploe and sutures, and the intracranial contents (cortex with gyri and sulci, white matter,
+ * deep grey nuclei, ventricles, cisterns, fissures, falx, posterior fossa and skull base bones).
+ * Besides HU it returns the per-pixel fields that hemorrhage shapes need (head-frame coordinates,
+ * angle, depth below the inner table, tissue region).
+ */
+import type { HeadParams } from './head-params.js';
+import { obliquityFactor, sectionScale } from './head-params.js';
+import { fractalNoise } from './noise.js';
+import type { Noise3 } from './noise.js';
+import { classifyDeepStructure, classifySkullBase, describeSliceStructures } from './brain-structures.js';
+import type { SliceStructures } from './brain-structures.js';
+import { REGION } from './regions.js';
+
+/** The pixel grid of a slice: square, `size` × `size`, `spacing` mm, first pixel centre at (originX, originY). */
+export interface SliceGrid {
+  size: number;
+  spacing: number;
+  originX: number;
+  originY: number;
+}
+
+/** Per-pixel fields, row-major, length size². */
+export interface SliceFields {
+  size: number;
+  /** Head-frame coordinates, mm (u: + patient left; v: + posterior). */
+  u: Float32Array;
+  v: Float32Array;
+  /** Angle around the head axis, radians: 0 anterior, +π/2 patient left, ±π posterior. */
+  theta: Float32Array;
+  /** Distance below the inner table of the skull, mm (negative in bone, scalp and air). */
+  depth: Float32Array;
+  /** Local radius of the inner table at this angle, mm. */
+  innerRadius: Float32Array;
+  /** Tissue class (REGION). */
+  region: Uint8Array;
+  /** Density, HU. */
+  hu: Float32Array;
+}
+
+export interface HeadNoises {
+  gyri: Noise3;
+  texture: Noise3;
+  bone: Noise3;
+}
+
+const ANGLE_STEPS = 2048;
+
+/** Level t of a slice at height z (mm above the skull base). */
+export function levelOf(head: HeadParams, zAboveBase: number): number {
+  return zAboveBase / head.height;
+}
+
+/** Angles (radians, head frame) where skull sutures cross this level; epidural blood stops at them. */
+export function sutureAngles(t: number): number[] {
+  const out: number[] = [];
+  if (t > 0.45) out.push(1.05 + 0.3 * (t - 0.45), -1.05 - 0.3 * (t - 0.45)); // coronal
+  if (t > 0.2 && t < 0.8) out.push(2.45 - 0.2 * t, -2.45 + 0.2 * t); // lambdoid
+  if (t > 0.78) out.push(0.02, Math.PI - 0.02); // sagittal, seen at the front and back of high slices
+  return out;
+}
+
+function angleDistance(a: number, b: number): number {
+  const d = Math.abs(a - b) % (2 * Math.PI);
+  return d > Math.PI ? 2 * Math.PI - d : d;
+}
+
+/** Renders one slice. `z` is mm above the skull base (level t = z / head height). */
+export function renderAnatomy(head: HeadParams, noises: HeadNoises, grid: SliceGrid, z: number): SliceFields {
+  const n = grid.size * grid.size;
+  const f: SliceFields = {
+    size: grid.size,
+    u: new Float32Array(n),
+    v: new Float32Array(n),
+    theta: new Float32Array(n),
+    depth: new Float32Array(n),
+    innerRadius: new Float32Array(n),
+    region: new Uint8Array(n),
+    hu: new Float32Array(n),
+  };
+  const t = levelOf(head, z);
+  const s = sectionScale(t);
+  f.hu.fill(-1000);
+  f.depth.fill(-1000);
+  if (s * head.halfWidth < 4) return f; // above the vertex: air only
+  const a = head.halfWidth * s;
+  const b = head.halfLength * s;
+  const vShift = t < 0.3 ? 10 * (0.3 - t) / 0.3 : 0; // the posterior fossa sits behind the centre
+  const obliq = obliquityFactor(head, t);
+  const baseThick = t < 0.2 ? 1 + (0.2 - t) * 3 : 1;
+  const scalp = head.scalpThickness * Math.min(obliq, 2.5);
+  const sutures = sutureAngles(t);
+  const structures: SliceStructures = describeSliceStructures(head, t);
+  const cosR = Math.cos(head.rotation);
+  const sinR = Math.sin(head.rotation);
+  const zs = z; // noise z coordinate in mm
+  const cortexT = head.cortexThickness * Math.min(obliq, 3);
+  const surfaceCsf = 0.6 + 2.2 * head.atrophy;
+  const sulcusWidth = 0.05 + 0.06 * head.atrophy;
+  // Outline harmonics and skull-thickness variation as functions of the angle, sampled once.
+  const outlineTable = new Float32Array(ANGLE_STEPS + 1);
+  const thicknessTable = new Float32Array(ANGLE_STEPS + 1);
+  for (let q = 0; q <= ANGLE_STEPS; q++) {
+    const th = -Math.PI + (2 * Math.PI * q) / ANGLE_STEPS;
+    let harm = 1;
+    head.harmonics.forEach((hm, h) => (harm += hm.amp * Math.cos((h + 2) * th + hm.phase)));
+    outlineTable[q] = harm;
+    thicknessTable[q] = 1 + 0.12 * noises.bone(Math.cos(th) * 3 + 7, Math.sin(th) * 3 + 7, zs / 25);
+  }
+  const angleIndex = (th: number): number => Math.round(((th + Math.PI) / (2 * Math.PI)) * ANGLE_STEPS);
+  const outlineAt = (th: number): number => outlineTable[angleIndex(th)] ?? 1;
+  const thicknessAt = (th: number): number => thicknessTable[angleIndex(th)] ?? 1;
+  for (let j = 0; j < grid.size; j++) {
+    const y = grid.originY + j * grid.spacing - head.centerY;
+    for (let i = 0; i < grid.size; i++) {
+      const k = j * grid.size + i;
+      const x = grid.originX + i * grid.spacing - head.centerX;
+      const u = cosR * x + sinR * y;
+      const v = -sinR * x + cosR * y;
+      const vv = v - vShift;
+      const theta = Math.atan2(u, -vv);
+      const harm = outlineAt(theta);
+      const aEff = a * (1 + 0.06 * Math.max(-1, Math.min(1, vv / b)));
+      const rho = Math.sqrt((u / aEff) ** 2 + (vv / b) ** 2) / harm;
+      const rr = Math.hypot(u, vv);
+      const rOuter = rho > 1e-6 ? rr / rho : Math.min(a, b);
+      const dOut = rOuter - rr;
+      f.u[k] = u;
+      f.v[k] = v;
+      f.theta[k] = theta;
+      if (dOut < -scalp) continue; // air
+      const sinT = rr > 1e-6 ? u / rr : 0;
+      const thick = head.skullThickness * (1 - head.temporalThinning * sinT * sinT) * thicknessAt(theta) * obliq * baseThick;
+      f.innerRadius[k] = rOuter - thick;
+      f.depth[k] = dOut - thick;
+      if (t < 0) {
+        classifyNeck(f, k, head, noises, u, v, dOut, zs);
+        continue;
+      }
+      if (dOut < 0) {
+        const frac = -dOut / scalp; // 0 at bone, 1 at skin
+        const fat = frac > 0.25 && frac < 0.25 + head.scalpFat * 0.6;
+        f.region[k] = REGION.SCALP;
+        f.hu[k] = fat ? -95 + 15 * noises.texture(u / 3, v / 3, zs / 3) : 42 + 4 * noises.texture(u / 4, v / 4, zs / 4);
+        continue;
+      }
+      if (dOut < thick) {
+        f.region[k] = REGION.BONE;
+        let onSuture = false;
+        for (const sa of sutures) if (angleDistance(theta, sa + 0.012 * Math.sin(dOut * 2.2)) * rr < 0.45) onSuture = true;
+        const tableT = Math.min(2, thick / 3);
+        const inTable = dOut < tableT || dOut > thick - tableT;
+        const boneN = noises.bone(u / 1.5, v / 1.5, zs / 1.5);
+        f.hu[k] = onSuture ? 250 : inTable ? head.corticalHu + 120 * boneN : head.diploeHu + 250 * boneN;
+        continue;
+      }
+      const depth = dOut - thick;
+      if (classifySkullBase(f, k, head, noises, structures, u, v, zs, t)) continue;
+      if (classifyDeepStructure(f, k, head, noises, structures, u, v, zs, depth)) continue;
+      // Convexity: surface CSF, cortex folded by a smooth random field (sulci at its zero set), white matter.
+      const tex = noises.texture(u / 5, v / 5, zs / 5);
+      if (depth < surfaceCsf) {
+        f.region[k] = REGION.CSF;
+        f.hu[k] = head.csfHu;
+        continue;
+      }
+      // Sulci run roughly perpendicular to the surface: the field varies fast along the surface
+      // (arc length) and slowly with depth, so its zero set forms wiggly, radially oriented clefts.
+      const into = depth - surfaceCsf;
+      const arc = theta * (f.innerRadius[k] ?? 60);
+      const g = Math.abs(
+        fractalNoise(noises.gyri, arc / head.gyrusScale, into / (2.2 * head.gyrusScale), zs / head.gyrusScale) +
+          0.25 * noises.gyri(u / 7 + 50, v / 7, zs / 7),
+      );
+      const taper = 1 - into / head.sulcusDepth;
+      if (taper > 0 && g < sulcusWidth * taper) {
+        f.region[k] = REGION.CSF;
+        f.hu[k] = head.csfHu;
+      } else if (into < cortexT || (taper > -0.15 && g < sulcusWidth * Math.max(0, taper) + 0.09)) {
+        f.region[k] = REGION.GRAY;
+        f.hu[k] = head.grayHu + 1.6 * tex;
+      } else {
+        f.region[k] = REGION.WHITE;
+        f.hu[k] = head.whiteHu + 1.8 * tex + 0.8 * noises.texture(u / 1.7, v / 1.7, zs / 1.7);
+      }
+    }
+  }
+  return f;
+}
+
+/** Below the skull base: neck muscle and fat around a vertebra with the spinal canal. */
+function classifyNeck(f: SliceFields, k: number, head: HeadParams, noises: HeadNoises, u: number, v: number, dOut: number, zs: number): void {
+  const sc = head.halfWidth / 72;
+  const dv = Math.hypot(u, v - 8 * sc);
+  if (dv < 7 * sc) {
+    f.region[k] = REGION.CSF;
+    f.hu[k] = 25; // cord in its CSF sleeve, averaged
+  } else if (dv < 14 * sc || (Math.abs(u) < 9 * sc && v < 8 * sc && v > -10 * sc)) {
+    f.region[k] = REGION.BONE;
+    f.hu[k] = dv < 12 * sc && Math.abs(u) >= 9 * sc ? 450 + 150 * noises.bone(u / 2, v / 2, zs / 2) : 900 + 200 * noises.bone(u / 2, v / 2, zs / 2);
+  } else {
+    const fat = noises.texture(u / 8, v / 8, zs / 8) > 0.35 || dOut < 6;
+    f.region[k] = REGION.SOFT;
+    f.hu[k] = fat ? -90 : 48 + 4 * noises.texture(u / 3, v / 3, zs / 3);
+  }
+}

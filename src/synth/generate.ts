@@ -1,0 +1,169 @@
+/**
+ * `generateSynthDataset`: writes a synthetic head-CT dataset —
+ *   out/images/<image id>.dcm, out/masks/<image id>.mask.gz, out/labels.csv, out/studies.json —
+ * deterministically for a seed. Resumable: each study's files are written atomically and then
+ * committed by `out/.synth/study-<index>.json`; `out/.synth/manifest.json` records the options, and a
+ * run with `resume` skips committed studies and regenerates the rest identically.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { ichError } from '../core/errors.js';
+import { HEMORRHAGE_SUBTYPES } from '../core/subtypes.js';
+import { TMP_PREFIX, writeFileAtomicSync } from '../preprocess/atomic-write.js';
+import { MAX_SLICES_PER_STUDY, MAX_STUDIES } from './ids.js';
+import { planStudy, renderStudySlice, SLICE_THICKNESS_MM } from './study-plan.js';
+import { bloodPixelsFromCounts, describeBleeds, formatLabelsCsv, labelsFromCounts, summariseStudy } from './records.js';
+import type { SliceRecord, StudyRecord } from './records.js';
+import type { SubtypeRecord, SynthOptions, SynthSummary } from './types.js';
+
+export const STATE_DIR = '.synth';
+const MANIFEST_VERSION = 1;
+/** Paths this generator owns inside `out` (the only ones `force` removes). */
+const OWNED = ['images', 'masks', STATE_DIR, 'labels.csv', 'studies.json'];
+
+interface Manifest {
+  version: number;
+  generator: 'ichscan synth';
+  studies: number;
+  slicesPerStudy: [number, number];
+  size: number;
+  seed: number;
+  prevalence: number;
+}
+
+function checkOptions(o: SynthOptions): void {
+  const bad = (what: string): never => {
+    throw ichError('ICH_E_USAGE', what);
+  };
+  if (!Number.isInteger(o.studies) || o.studies < 1 || o.studies > MAX_STUDIES) bad(`studies must be an integer in [1, ${MAX_STUDIES}], got ${o.studies}`);
+  const [lo, hi] = o.slicesPerStudy;
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi < lo || hi > MAX_SLICES_PER_STUDY) bad(`slices per study must be integers 1 ≤ min ≤ max ≤ ${MAX_SLICES_PER_STUDY}, got ${lo}-${hi}`);
+  if (!Number.isInteger(o.size) || o.size < 32 || o.size > 2048) bad(`size must be an integer in [32, 2048], got ${o.size}`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) bad(`seed must be an integer in [0, 4294967295], got ${o.seed}`);
+  if (!(o.prevalence >= 0 && o.prevalence <= 1)) bad(`prevalence must be in [0, 1], got ${o.prevalence}`);
+  if (o.force && o.resume) bad('force and resume exclude each other');
+}
+
+function manifestOf(o: SynthOptions): Manifest {
+  return { version: MANIFEST_VERSION, generator: 'ichscan synth', studies: o.studies, slicesPerStudy: [...o.slicesPerStudy], size: o.size, seed: o.seed, prevalence: o.prevalence };
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (e) {
+    throw ichError('ICH_E_FILE_READ', e instanceof Error ? e.message : String(e), { file });
+  }
+}
+
+/** Decides what to do with an existing output folder; returns true when resuming. */
+function prepareOutput(o: SynthOptions, manifest: Manifest): boolean {
+  const entries = existsSync(o.out) ? readdirSync(o.out) : [];
+  const manifestFile = join(o.out, STATE_DIR, 'manifest.json');
+  if (entries.length > 0) {
+    if (o.resume) {
+      if (!existsSync(manifestFile)) throw ichError('ICH_E_OUTPUT_EXISTS', 'not a synth output folder (no .synth/manifest.json) — refusing to resume into it', { file: o.out });
+      const old = JSON.stringify(readJson(manifestFile));
+      if (old !== JSON.stringify(manifest)) throw ichError('ICH_E_USAGE', `resume needs the same options as the interrupted run: ${old}`, { file: o.out });
+      for (const sub of ['images', 'masks', STATE_DIR]) {
+        const dir = join(o.out, sub);
+        if (existsSync(dir)) for (const name of readdirSync(dir)) if (name.startsWith(TMP_PREFIX)) rmSync(join(dir, name), { force: true });
+      }
+      return true;
+    }
+    if (!o.force) throw ichError('ICH_E_OUTPUT_EXISTS', 'output folder is not empty (use --force to replace synth outputs, --resume to complete them)', { file: o.out });
+    for (const p of OWNED) rmSync(join(o.out, p), { recursive: true, force: true });
+  }
+  for (const sub of ['images', 'masks', STATE_DIR]) mkdirSync(join(o.out, sub), { recursive: true });
+  writeFileAtomicSync(manifestFile, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  return false;
+}
+
+/** Renders and writes one study; returns its record (also committed to .synth/study-<index>.json). */
+export function writeSynthStudy(o: SynthOptions, index: number): StudyRecord {
+  const plan = planStudy(o.seed, index, o);
+  const slices: SliceRecord[] = [];
+  for (let k = 0; k < plan.levels.length; k++) {
+    const s = renderStudySlice(plan, k);
+    writeFileAtomicSync(join(o.out, 'images', `${s.imageId}.dcm`), s.dicom);
+    writeFileAtomicSync(join(o.out, 'masks', `${s.imageId}.mask.gz`), s.maskFile);
+    slices.push({
+      imageId: s.imageId,
+      sopInstanceUid: plan.sopInstanceUids[k] as string,
+      instanceNumber: k + 1,
+      z: plan.patientZ[k] as number,
+      labels: labelsFromCounts(s.maskCounts),
+      bloodPixels: bloodPixelsFromCounts(s.maskCounts),
+    });
+  }
+  const { labels, bloodVolumeMl } = summariseStudy(slices, plan.spacing, SLICE_THICKNESS_MM);
+  const record: StudyRecord = {
+    index,
+    patientId: plan.uids.patientId,
+    studyInstanceUid: plan.uids.studyInstanceUid,
+    seriesInstanceUid: plan.uids.seriesInstanceUid,
+    encoding: plan.encoding,
+    rescaleIntercept: plan.rescaleIntercept,
+    pixelSpacing: plan.spacing,
+    sliceThickness: SLICE_THICKNESS_MM,
+    labels,
+    bloodVolumeMl,
+    slices,
+    bleeds: describeBleeds(plan.bleeds),
+  };
+  writeFileAtomicSync(studyRecordPath(o.out, index), Buffer.from(`${JSON.stringify(record)}\n`));
+  return record;
+}
+
+function studyRecordPath(out: string, index: number): string {
+  return join(out, STATE_DIR, `study-${String(index).padStart(7, '0')}.json`);
+}
+
+/** Generates (or completes, with `resume`) a synthetic dataset; see the module comment. */
+export async function generateSynthDataset(o: SynthOptions): Promise<SynthSummary> {
+  checkOptions(o);
+  const started = performance.now();
+  const manifest = manifestOf(o);
+  const resuming = prepareOutput(o, manifest);
+  const records: StudyRecord[] = [];
+  let resumedStudies = 0;
+  let slicesDone = 0;
+  // Slice counts are known up front from the plans' first draw; estimate the total from the mean.
+  const estTotal = Math.round(o.studies * ((o.slicesPerStudy[0] + o.slicesPerStudy[1]) / 2));
+  for (let i = 0; i < o.studies; i++) {
+    const committed = studyRecordPath(o.out, i);
+    let record: StudyRecord;
+    if (resuming && existsSync(committed)) {
+      record = readJson(committed) as StudyRecord;
+      resumedStudies++;
+    } else {
+      record = writeSynthStudy(o, i);
+    }
+    records.push(record);
+    slicesDone += record.slices.length;
+    o.onProgress?.(slicesDone, Math.max(estTotal, slicesDone));
+    await yieldToEventLoop();
+  }
+  writeFileAtomicSync(join(o.out, 'labels.csv'), Buffer.from(formatLabelsCsv(records)));
+  const studiesJson = { ...manifest, studies: records };
+  writeFileAtomicSync(join(o.out, 'studies.json'), Buffer.from(`${JSON.stringify(studiesJson, null, 1)}\n`));
+  const bySubtype = Object.fromEntries(HEMORRHAGE_SUBTYPES.map((s) => [s, 0])) as SubtypeRecord<number>;
+  let positiveSlices = 0;
+  for (const r of records) {
+    for (const sl of r.slices) {
+      if (sl.labels.any) positiveSlices++;
+      for (const s of HEMORRHAGE_SUBTYPES) bySubtype[s] += sl.labels[s];
+    }
+  }
+  return {
+    out: o.out,
+    studies: records.length,
+    slices: slicesDone,
+    positiveStudies: records.filter((r) => r.labels.any === 1).length,
+    positiveSlices,
+    positiveSlicesBySubtype: bySubtype,
+    resumedStudies,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
