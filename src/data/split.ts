@@ -2,7 +2,8 @@
  * Leak-free cross-validation folds: whole groups (patients) go to one fold, so no patient's slices
  * sit on both sides. Stratified by a greedy fill: groups are visited rarest-subtype first (random
  * order within a tier, from the seed) and each goes to the bin whose relative fill — positives per
- * subtype it carries and image count, each divided by the bin's target share — stays lowest.
+ * subtype it carries and image count, each divided by the bin's target share — stays lowest, the
+ * group's own rarest subtype (or, for negatives, its image count) weighing most.
  * An optional holdout bin (fold -1) takes a `holdout` share of the images the same way.
  */
 import { ichError } from '../core/errors.js';
@@ -53,7 +54,14 @@ export function assignFolds(groups: readonly SplitGroup[], opts: SplitOptions): 
   const rng = createRng(seed);
   const order = shuffleInPlace([...groups], rng);
   const tiers = new Map(order.map((g) => [g, rarityTier(g, rarest)]));
-  order.sort((a, b) => (tiers.get(a) as number) - (tiers.get(b) as number)); // stable: random within a tier
+  // Rarest tier first; within a tier, largest count of the tier's subtype (or images) first, which
+  // packs better; equal ones keep the seeded random order (the sort is stable).
+  const tierDim = (g: SplitGroup): number => {
+    const t = tiers.get(g) as number;
+    return t < rarest.length ? (rarest[t] as number) : SUBTYPES.length;
+  };
+  const mass = (g: SplitGroup): number => (tierDim(g) < SUBTYPES.length ? (g.positives[tierDim(g)] ?? 0) : g.images);
+  order.sort((a, b) => (tiers.get(a) as number) - (tiers.get(b) as number) || mass(b) - mass(a));
   const load = Array.from({ length: bins }, () => new Float64Array(dims));
   const out = new Map<string, number>();
   for (const g of order) {
@@ -62,11 +70,13 @@ export function assignFolds(groups: readonly SplitGroup[], opts: SplitOptions): 
     let ties = 0;
     for (let b = 0; b < bins; b++) {
       const l = load[b] as Float64Array;
+      // Lexicographic: the fill of the group's own (rarest) dimension decides; the others break ties.
+      const main = tierDim(g);
       let score = 0;
       for (let d = 0; d < dims; d++) {
         const add = d < SUBTYPES.length ? (g.positives[d] ?? 0) : g.images;
         const t = total[d] as number;
-        if (add > 0 && t > 0) score += ((l[d] as number) + add) / (t * (share[b] as number));
+        if (add > 0 && t > 0) score += (d === main ? 1000 : 1) * (((l[d] as number) + add) / (t * (share[b] as number)));
       }
       if (score < bestScore - 1e-12) {
         best = b;
