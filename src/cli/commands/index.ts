@@ -6,6 +6,8 @@ import type { Command } from '../command.js';
 import { indexCommand } from './index-cmd.js';
 import { splitCommand } from './split.js';
 import { inspectCommand } from './inspect.js';
+import { renderCommand } from './render.js';
+import { preprocessCommand } from './preprocess.js';
 import { synthCommand } from './synth.js';
 
-export const COMMANDS: readonly Command[] = [inspectCommand, indexCommand, splitCommand, synthCommand];
+export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand];
