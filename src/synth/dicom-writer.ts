@@ -72,9 +72,11 @@ function encodeValue(el: DicomElement): Uint8Array {
     const view = new DataView(out.buffer);
     nums.forEach((n, i) => {
       if (!Number.isInteger(n)) fail(`${tagText(tag)} ${vr} value ${n} is not an integer`);
-      if (vr === 'US') (n >= 0 && n <= 0xffff ? view.setUint16(i * 2, n, true) : fail(`${tagText(tag)} US ${n} out of range`));
-      else if (vr === 'SS') (n >= -0x8000 && n <= 0x7fff ? view.setInt16(i * 2, n, true) : fail(`${tagText(tag)} SS ${n} out of range`));
-      else n >= 0 && n <= 0xffffffff ? view.setUint32(i * 4, n, true) : fail(`${tagText(tag)} UL ${n} out of range`);
+      const [lo, hi] = vr === 'US' ? [0, 0xffff] : vr === 'SS' ? [-0x8000, 0x7fff] : [0, 0xffffffff];
+      if (n < lo || n > hi) fail(`${tagText(tag)} ${vr} ${n} out of range`);
+      if (vr === 'US') view.setUint16(i * 2, n, true);
+      else if (vr === 'SS') view.setInt16(i * 2, n, true);
+      else view.setUint32(i * 4, n, true);
     });
     return out;
   }

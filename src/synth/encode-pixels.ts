@@ -42,7 +42,7 @@ export function encodeStoredPixels(hu: Float32Array, inside: Uint8Array, encodin
   // The wrapped RSNA way: the stored value is HU modulo 4096; the fix adds 1000 mod 4096 and
   // uses intercept −1000, which gives back HU for HU in [−1000, 3095].
   for (let k = 0; k < n; k++) {
-    const h = inside[k] ? Math.max(-1000, Math.min(3095, Math.round(hu[k] as number))) : -1000;
+    const h = inside[k] ? Math.max(-1000, Math.min(3095, Math.round(hu[k] as number))) + 0 : -1000; // + 0: no −0
     data[k] = (h + 4096) % 4096;
     expectedHu[k] = h;
   }
