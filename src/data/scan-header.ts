@@ -111,19 +111,35 @@ function readPrefix(file: string, bytes: number): { data: Uint8Array; whole: boo
 }
 
 /**
+ * The prefix read only pays when the header parser stops at Pixel Data; when it needs the whole
+ * file (every prefix attempt of the first PREFIX_PROBE files failed), this thread stops trying.
+ */
+const PREFIX_PROBE = 16;
+const prefixState = { enabled: true, hits: 0, misses: 0 };
+
+function notePrefixMiss(): void {
+  prefixState.misses++;
+  if (prefixState.hits === 0 && prefixState.misses >= PREFIX_PROBE) prefixState.enabled = false;
+}
+
+/**
  * Scans one file. `absPath` is read; `relPath` is what the record and errors name.
  * Never throws: unreadable files come back as `{ok: false, code, message}`.
  */
 export function scanHeaderFile(absPath: string, relPath: string, prefixBytes = HEADER_PREFIX_BYTES): ScanResult {
   try {
-    const prefix = readPrefix(absPath, prefixBytes);
-    let meta: CtMeta;
-    try {
-      meta = readDicomHeader(prefix.data, relPath);
-    } catch (e) {
-      if (prefix.whole) throw e;
-      meta = readDicomHeader(readFileSync(absPath), relPath);
+    let meta: CtMeta | undefined;
+    if (prefixState.enabled) {
+      const prefix = readPrefix(absPath, prefixBytes);
+      try {
+        meta = readDicomHeader(prefix.data, relPath);
+        prefixState.hits++;
+      } catch (e) {
+        if (prefix.whole) throw e;
+        notePrefixMiss();
+      }
     }
+    meta ??= readDicomHeader(readFileSync(absPath), relPath);
     return { path: relPath, ok: true, record: metaToRecord(meta, relPath) };
   } catch (e) {
     const err = toIchError(e, 'ICH_E_FILE_READ', relPath);
