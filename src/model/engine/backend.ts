@@ -11,6 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { ichError } from '../../core/errors.js';
 import { gradientKernelConfigs } from './conv-grad-kernels.js';
+import { maxPoolGradKernelConfig } from './pool-grad-kernel.js';
+import { fusedBatchNormGradConfig } from './batchnorm-grad.js';
 
 export const BACKEND_NAMES = ['wasm', 'cpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -23,14 +25,15 @@ let kernelsRegistered = false;
 
 /**
  * Registers ichscan's convolution gradient kernels on the wasm backend (replacing its slow
- * Conv2DBackpropInput). Idempotent.
+ * Conv2DBackpropInput and MaxPoolGrad). Idempotent.
  */
 export function registerWasmGradientKernels(): void {
   if (kernelsRegistered) return;
-  for (const k of gradientKernelConfigs('wasm')) {
+  for (const k of [...gradientKernelConfigs('wasm'), maxPoolGradKernelConfig('wasm')]) {
     if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
     tf.registerKernel(k);
   }
+  tf.registerGradient(fusedBatchNormGradConfig);
   kernelsRegistered = true;
 }
 
