@@ -5,6 +5,7 @@
  */
 import { ichError, toIchError } from '../core/errors.js';
 import type { PixelEncoding } from './transfer-syntax.js';
+import type { CtMeta } from './types.js';
 
 type CodecsModule = typeof import('dcmjs-codecs');
 
@@ -27,14 +28,7 @@ export function codecsReady(): boolean {
   return codecs !== undefined;
 }
 
-export interface FrameGeometry {
-  rows: number;
-  columns: number;
-  bitsAllocated: number;
-  bitsStored: number;
-  pixelRepresentation: 0 | 1;
-  photometricInterpretation: string;
-}
+export type FrameGeometry = Pick<CtMeta, 'rows' | 'columns' | 'bitsAllocated' | 'bitsStored' | 'pixelRepresentation' | 'photometricInterpretation'>;
 
 /**
  * Decodes one compressed frame to little-endian samples of BitsAllocated bits (a copy owned by the

@@ -3,6 +3,7 @@
  * forever: every size is checked here before anything is allocated from it.
  */
 import { ichError } from '../core/errors.js';
+import type { CtMeta } from './types.js';
 
 /** Largest rows or columns accepted (the US VR maximum). */
 export const MAX_DIMENSION = 65535;
@@ -11,14 +12,7 @@ export const MAX_FRAMES = 65536;
 /** Largest decoded pixel array accepted, bytes (1 GiB): far above any CT volume in one file. */
 export const MAX_DECODED_BYTES = 1 << 30;
 
-export interface PixelGeometry {
-  rows: number;
-  columns: number;
-  frames: number;
-  samplesPerPixel: number;
-  bitsAllocated: number;
-  bitsStored: number;
-}
+export type PixelGeometry = Pick<CtMeta, 'rows' | 'columns' | 'frames' | 'samplesPerPixel' | 'bitsAllocated' | 'bitsStored'>;
 
 /** Throws ICH_E_BAD_DIMENSIONS unless the geometry is sane; returns the decoded size in bytes. */
 export function checkDimensions(g: PixelGeometry, file: string): number {
