@@ -83,7 +83,8 @@ export function preprocessDecoded(decoded: DecodedDicom, opts: PreprocessOptions
       return { dtype: 'uint8', data: boxFromTableQ8(idx, table, cols, dh, dw, c, fy, fx), shape: [dh, dw, c] };
     }
     const table = getLookupTable(kind, hu, opts.windows, sigmoid, 'f32');
-    return { dtype: 'float32', data: boxFromTableF32(idx, table, cols, dh, dw, c, fy, fx), shape: [dh, dw, c] };
+    const out = fy === 2 && fx === 2 ? box2FromTableF32(idx, table, cols, dh, dw, c) : boxFromTableF32(idx, table, cols, dh, dw, c, fy, fx);
+    return { dtype: 'float32', data: out, shape: [dh, dw, c] };
   }
 
   // General sizes (and 32-bit raw): window at full resolution, then THE resize.
@@ -169,6 +170,26 @@ function boxFromTableQ8(idx: Uint16Array | Uint8Array, table: Uint16Array, cols:
       }
       const o = (y * dw + x) * c;
       for (let ch = 0; ch < c; ch++) out[o + ch] = Math.floor(((acc[ch] as number) + half) / div);
+    }
+  }
+  return out;
+}
+
+/** 2×2 box mean of float table values (the float32 hot path). */
+function box2FromTableF32(idx: Uint16Array | Uint8Array, table: Float32Array, cols: number, dh: number, dw: number, c: number): Float32Array {
+  const out = new Float32Array(dh * dw * c);
+  let o = 0;
+  for (let y = 0; y < dh; y++) {
+    let r0 = 2 * y * cols;
+    let r1 = r0 + cols;
+    for (let x = 0; x < dw; x++, r0 += 2, r1 += 2) {
+      const a = (idx[r0] as number) * c;
+      const b = (idx[r0 + 1] as number) * c;
+      const d = (idx[r1] as number) * c;
+      const e = (idx[r1 + 1] as number) * c;
+      for (let ch = 0; ch < c; ch++) {
+        out[o++] = ((table[a + ch] as number) + (table[b + ch] as number) + (table[d + ch] as number) + (table[e + ch] as number)) * 0.25;
+      }
     }
   }
   return out;
