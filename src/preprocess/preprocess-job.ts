@@ -55,13 +55,13 @@ export async function runPreprocessJob(o: PreprocessJobOptions): Promise<Preproc
   const t0 = Date.now();
   const inputDir = resolve(o.inputDir);
   const outDir = resolve(o.outDir);
-  prepareOutDir(outDir, o.settings, o.resume);
   // Never read our own output back as input when --out lies inside the input folder.
   const outRel = relative(inputDir, outDir).split(sep).join('/');
   const inside = outRel !== '' && !outRel.startsWith('..');
   const all = walkFiles(inputDir)
     .map((f) => f.path)
     .filter((p) => !(inside && (p === outRel || p.startsWith(`${outRel}/`))));
+  prepareOutDir(outDir, o.settings, o.resume);
   const todo = o.resume ? all.filter((rel) => !existsSync(cachePathOf(outDir, rel))) : all;
   const skipped = all.length - todo.length;
   o.onStart?.(todo.length, skipped);

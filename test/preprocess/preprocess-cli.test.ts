@@ -97,6 +97,12 @@ test('a non-empty output folder is refused; --resume redoes only missing files, 
     const other = await runCliCaptured([...args, '--resume', '--size', '8']);
     assert.equal(other.code, 2);
     assert.match(other.stderr, /other settings/);
+
+    const missingOut = join(tmp, 'never');
+    const missing = await runCliCaptured(['preprocess', join(tmp, 'no-such-input'), '--out', missingOut, '--workers', '0']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /ICH_E_FILE_NOT_FOUND/);
+    assert.ok(!existsSync(missingOut), 'no output folder is created when the input is missing');
   });
 });
 
