@@ -32,17 +32,23 @@ export interface IndexSummary {
   rsna12BitFix: number;
 }
 
+/** SQL select terms `s0..s5`: positive counts per subtype over a joined labels table `l`. */
+export const POSITIVE_SUMS_SQL = SUBTYPES.map((_, i) => `SUM((l.bits >> ${i}) & 1) AS s${i}`).join(', ');
+
+/** Reads the `s0..s5` terms of POSITIVE_SUMS_SQL into a per-subtype record (NULL sums count 0). */
+export function positivesFromRow(row: Record<string, unknown>): Record<Subtype, number> {
+  return Object.fromEntries(SUBTYPES.map((s, i) => [s, Number(row[`s${i}`] ?? 0)])) as Record<Subtype, number>;
+}
+
 function count(db: IndexDb, sql: string): number {
   return Number(db.prepare(sql).pluck().get() ?? 0);
 }
 
 export function summarizeIndex(db: IndexDb): IndexSummary {
-  const positives = Object.fromEntries(SUBTYPES.map((s) => [s, 0])) as Record<Subtype, number>;
-  const bitCounts = SUBTYPES.map((_, i) => `SUM((l.bits >> ${i}) & 1) AS s${i}`).join(', ');
   const row = db
-    .prepare(`SELECT COUNT(*) AS n, ${bitCounts} FROM images i JOIN labels l USING(image_id) WHERE i.image_id NOT IN (SELECT image_id FROM excluded)`)
+    .prepare(`SELECT COUNT(*) AS n, ${POSITIVE_SUMS_SQL} FROM images i JOIN labels l USING(image_id) WHERE i.image_id NOT IN (SELECT image_id FROM excluded)`)
     .get() as Record<string, number | null>;
-  SUBTYPES.forEach((s, i) => (positives[s] = Number(row[`s${i}`] ?? 0)));
+  const positives = positivesFromRow(row);
   const errorsByCode: Record<string, number> = {};
   for (const r of db.prepare('SELECT error_code AS code, COUNT(*) AS n FROM files WHERE error_code IS NOT NULL GROUP BY error_code ORDER BY error_code').all() as { code: string; n: number }[]) {
     errorsByCode[r.code] = r.n;

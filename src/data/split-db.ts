@@ -6,6 +6,7 @@
 import { ichError } from '../core/errors.js';
 import { SUBTYPES, type Subtype } from '../core/subtypes.js';
 import { setMeta, type IndexDb } from './index-db.js';
+import { POSITIVE_SUMS_SQL, positivesFromRow } from './index-summary.js';
 import { assignFolds, HOLDOUT_FOLD, type SplitGroup, type SplitOptions } from './split.js';
 
 /** SQL for an image's split group. */
@@ -24,9 +25,8 @@ export interface FoldReport {
 }
 
 export function readSplitGroups(db: IndexDb): SplitGroup[] {
-  const sums = SUBTYPES.map((_, s) => `SUM((COALESCE(l.bits, 0) >> ${s}) & 1) AS s${s}`).join(', ');
   const rows = db
-    .prepare(`SELECT ${GROUP_KEY_SQL} AS key, COUNT(*) AS n, ${sums} FROM images i LEFT JOIN labels l USING(image_id) WHERE ${USABLE} GROUP BY key ORDER BY key`)
+    .prepare(`SELECT ${GROUP_KEY_SQL} AS key, COUNT(*) AS n, ${POSITIVE_SUMS_SQL} FROM images i LEFT JOIN labels l USING(image_id) WHERE ${USABLE} GROUP BY key ORDER BY key`)
     .all() as Record<string, string | number>[];
   return rows.map((r) => ({ key: String(r['key']), images: Number(r['n']), positives: SUBTYPES.map((_, s) => Number(r[`s${s}`] ?? 0)) }));
 }
@@ -58,16 +58,15 @@ export function assertNoGroupLeak(db: IndexDb): void {
 }
 
 export function reportFolds(db: IndexDb): FoldReport[] {
-  const sums = SUBTYPES.map((_, s) => `SUM((COALESCE(l.bits, 0) >> ${s}) & 1) AS s${s}`).join(', ');
   const rows = db
-    .prepare(`SELECT fold, COUNT(*) AS n, ${sums} FROM images i LEFT JOIN labels l USING(image_id) WHERE fold IS NOT NULL AND ${USABLE} GROUP BY fold`)
+    .prepare(`SELECT fold, COUNT(*) AS n, ${POSITIVE_SUMS_SQL} FROM images i LEFT JOIN labels l USING(image_id) WHERE fold IS NOT NULL AND ${USABLE} GROUP BY fold`)
     .all() as Record<string, number>[];
   const members = db.prepare(`SELECT DISTINCT ${GROUP_KEY_SQL} AS key FROM images i WHERE fold = ? ORDER BY key`).pluck();
   const reports = rows.map((r) => ({
     fold: Number(r['fold']),
     patients: members.all(r['fold']) as string[],
     images: Number(r['n']),
-    positives: Object.fromEntries(SUBTYPES.map((s, i) => [s, Number(r[`s${i}`] ?? 0)])) as Record<Subtype, number>,
+    positives: positivesFromRow(r),
   }));
   // folds ascending, holdout (-1) last
   return reports.sort((a, b) => (a.fold === HOLDOUT_FOLD ? 1 : b.fold === HOLDOUT_FOLD ? -1 : a.fold - b.fold));
