@@ -14,8 +14,10 @@
  * fixed-point sum once, so it can differ from round(255 · float32) by one grey level at exact ties).
  *
  * Fast path (8/16-bit raw, the usual case): a cached lookup table raw value → C windowed values
- * (lut.ts), then, for integer shrink factors (512 → 256), the k×k box sum straight from the table.
- * Other sizes window at full resolution through the table, then call `resizeImage`.
+ * (lut.ts), then, for integer shrink factors, the k×k box sum straight from the table; 2×2 (512 → 256)
+ * has its own loops, with ≤ 3 windows packed in one float64 per table entry for uint8 output.
+ * Other sizes window at full resolution through the table, then call `resizeImage`. 32-bit raw
+ * arrays are mapped per pixel through the same scalar functions.
  */
 import type { DecodedDicom } from '../dicom/types.js';
 import type { WindowPreset } from '../core/windows.js';
@@ -79,11 +81,18 @@ export function preprocessDecoded(decoded: DecodedDicom, opts: PreprocessOptions
       return { dtype: 'uint8', data: box2FromPackedTable(idx, table, cols, dh, dw, c), shape: [dh, dw, c] };
     }
     if (opts.dtype === 'uint8') {
+      // q8 sums rounded once: round(Σq / (256 · fy · fx)).
       const table = getLookupTable(kind, hu, opts.windows, sigmoid, 'q8');
-      return { dtype: 'uint8', data: boxFromTableQ8(idx, table, cols, dh, dw, c, fy, fx), shape: [dh, dw, c] };
+      const div = 256 * fy * fx;
+      const out = boxFromTable(idx, table, new Uint8Array(dh * dw * c), cols, [dh, dw, c], fy, fx, (sum) => Math.floor((sum + div / 2) / div));
+      return { dtype: 'uint8', data: out, shape: [dh, dw, c] };
     }
     const table = getLookupTable(kind, hu, opts.windows, sigmoid, 'f32');
-    const out = fy === 2 && fx === 2 ? box2FromTableF32(idx, table, cols, dh, dw, c) : boxFromTableF32(idx, table, cols, dh, dw, c, fy, fx);
+    const inv = 1 / (fy * fx);
+    const out =
+      fy === 2 && fx === 2
+        ? box2FromTableF32(idx, table, cols, dh, dw, c)
+        : boxFromTable(idx, table, new Float32Array(dh * dw * c), cols, [dh, dw, c], fy, fx, (sum) => sum * inv);
     return { dtype: 'float32', data: out, shape: [dh, dw, c] };
   }
 
@@ -153,28 +162,6 @@ function box2FromPackedTable(idx: Uint16Array | Uint8Array, table: Float64Array,
   return out;
 }
 
-/** k×k box mean of q8 table values, rounded once: out = round(Σq / (256 · fy · fx)). */
-function boxFromTableQ8(idx: Uint16Array | Uint8Array, table: Uint16Array, cols: number, dh: number, dw: number, c: number, fy: number, fx: number): Uint8Array {
-  const out = new Uint8Array(dh * dw * c);
-  const div = 256 * fy * fx;
-  const half = div / 2;
-  const acc = new Float64Array(c);
-  for (let y = 0; y < dh; y++) {
-    for (let x = 0; x < dw; x++) {
-      acc.fill(0);
-      for (let yy = y * fy; yy < (y + 1) * fy; yy++) {
-        for (let xx = x * fx; xx < (x + 1) * fx; xx++) {
-          const t = (idx[yy * cols + xx] as number) * c;
-          for (let ch = 0; ch < c; ch++) acc[ch] = (acc[ch] as number) + (table[t + ch] as number);
-        }
-      }
-      const o = (y * dw + x) * c;
-      for (let ch = 0; ch < c; ch++) out[o + ch] = Math.floor(((acc[ch] as number) + half) / div);
-    }
-  }
-  return out;
-}
-
 /** 2×2 box mean of float table values (the float32 hot path). */
 function box2FromTableF32(idx: Uint16Array | Uint8Array, table: Float32Array, cols: number, dh: number, dw: number, c: number): Float32Array {
   const out = new Float32Array(dh * dw * c);
@@ -195,10 +182,20 @@ function box2FromTableF32(idx: Uint16Array | Uint8Array, table: Float32Array, co
   return out;
 }
 
-/** k×k box mean of float table values. */
-function boxFromTableF32(idx: Uint16Array | Uint8Array, table: Float32Array, cols: number, dh: number, dw: number, c: number, fy: number, fx: number): Float32Array {
-  const out = new Float32Array(dh * dw * c);
-  const inv = 1 / (fy * fx);
+/**
+ * k×k box of table values, per output value `finish(Σ table values over the box)`: the general
+ * integer-factor path for both table encodings (q8 → uint8, f32 → float32).
+ */
+function boxFromTable<O extends Uint8Array | Float32Array>(
+  idx: Uint16Array | Uint8Array,
+  table: Uint16Array | Float32Array,
+  out: O,
+  cols: number,
+  [dh, dw, c]: readonly [number, number, number],
+  fy: number,
+  fx: number,
+  finish: (sum: number) => number,
+): O {
   const acc = new Float64Array(c);
   for (let y = 0; y < dh; y++) {
     for (let x = 0; x < dw; x++) {
@@ -210,7 +207,7 @@ function boxFromTableF32(idx: Uint16Array | Uint8Array, table: Float32Array, col
         }
       }
       const o = (y * dw + x) * c;
-      for (let ch = 0; ch < c; ch++) out[o + ch] = (acc[ch] as number) * inv;
+      for (let ch = 0; ch < c; ch++) out[o + ch] = finish(acc[ch] as number);
     }
   }
   return out;

@@ -3,13 +3,13 @@
  * one DICOM frame through THE pipeline (HU, 12-bit fix, padding → air, windows, resize) to an 8-bit
  * PNG: one window → greyscale, three (e.g. bss) → RGB. See docs/commands/render.md.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getBool, getInt, requireString } from '../args.js';
 import type { Command } from '../command.js';
-import { ichError, toIchError } from '../../core/errors.js';
+import { ichError } from '../../core/errors.js';
 import { parseWindowList } from '../../core/windows.js';
-import { decodeDicom } from '../../dicom/index.js';
+import { readDicomFile } from '../../dicom/index.js';
 import { encodePng, preprocessDecoded, writeFileAtomicSync } from '../../preprocess/index.js';
 
 export const renderCommand: Command = {
@@ -42,14 +42,7 @@ export const renderCommand: Command = {
       if (statSync(out).isDirectory()) throw ichError('ICH_E_USAGE', '-o must name a file, not a folder', { file: out });
       if (!getBool(args, 'force')) throw ichError('ICH_E_OUTPUT_EXISTS', 'use --force to replace it', { file: out });
     }
-    const path = resolve(io.cwd, input);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path);
-    } catch (e) {
-      throw toIchError(e, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'ICH_E_FILE_NOT_FOUND' : 'ICH_E_FILE_READ', input);
-    }
-    const decoded = await decodeDicom(bytes, input);
+    const decoded = await readDicomFile(resolve(io.cwd, input));
     const image = preprocessDecoded(
       decoded,
       {
