@@ -100,3 +100,12 @@ export function readDataset(db: IndexDb, query: DatasetQuery = {}): Dataset {
 export function toSampleItems(items: readonly DatasetItem[]): SampleItem[] {
   return items.map((it) => ({ id: it.id, bits: it.bits ?? 0 }));
 }
+
+/**
+ * Items ordered by series, then position in it: consecutive items are neighbours, so with 2.5D
+ * context a batch reads each slice once instead of up to three times (use for validation and
+ * prediction order; training order comes from the sampler).
+ */
+export function orderBySeries<T extends Pick<DatasetItem, 'seriesKey' | 'rank' | 'id'>>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => (a.seriesKey < b.seriesKey ? -1 : a.seriesKey > b.seriesKey ? 1 : a.rank - b.rank || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+}

@@ -14,6 +14,6 @@ export { assignFolds, HOLDOUT_FOLD, type SplitGroup, type SplitOptions } from '.
 export { splitIndex, reportFolds, assertNoGroupLeak, readSplitGroups, type FoldReport } from './split-db.js';
 export { sampleEpoch, parseSamplingSpec, resampleRates, CAPSTONE_SAMPLING, type SamplingConfig, type SampleItem, type SampleClass } from './sampler.js';
 export { createWorkerPool, type WorkerPool } from './worker-pool.js';
-export { readDataset, toSampleItems, type Dataset, type DatasetItem, type DatasetQuery } from './dataset.js';
+export { readDataset, toSampleItems, orderBySeries, type Dataset, type DatasetItem, type DatasetQuery } from './dataset.js';
 export { createBatchLoader, cachePathFor, type BatchLoader, type LoaderOptions, type LoadedBatch, type LoaderStats } from './loader.js';
 export { stackChannels, type LoaderPreprocess, type LoadFailure } from './loader-job.js';

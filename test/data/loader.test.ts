@@ -10,6 +10,7 @@ import {
   cachePathFor,
   createBatchLoader,
   openIndexDb,
+  orderBySeries,
   readDataset,
   sampleEpoch,
   toSampleItems,
@@ -144,4 +145,26 @@ test('tensor cache: the first epoch writes it, later epochs read it and see the 
   const b = direct.batches[0]?.x.data ?? new Float32Array();
   assert.ok(a.every((v, i) => Math.abs(v - (b[i] as number)) <= 0.5 / 255 + 1e-6), 'cached values are the pipeline values rounded to 8 bits');
   assert.throws(() => createBatchLoader({ dataset, ...opts, augment: { huOffset: 5 } }), /HU jitter/);
+});
+
+test('backpressure: with prefetch 1 the loader builds at most one batch ahead of the consumer', async () => {
+  const cacheDir = join(dir, 'cache-bp');
+  const series = orderBySeries(dataset.items.filter((it) => it.seriesKey === '1.2.3.2.1'));
+  const ids = series.map((it) => it.id);
+  assert.equal(ids.length, 6);
+  const loader = createBatchLoader({ dataset, batchSize: 2, preprocess: brain, workers: 1, prefetch: 1, cacheDir });
+  const it = loader.iterate(ids, 0);
+  const cached = (): number => series.filter((s) => existsSync(cachePathFor(cacheDir, s.relPath))).length;
+  try {
+    await it.next();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(cached() <= 4, `only the delivered batch and one more are built (${cached()} slices)`);
+    let n = 1;
+    while (!(await it.next()).done) n++;
+    assert.equal(n, 3);
+    assert.equal(cached(), 6);
+  } finally {
+    await loader.close();
+  }
+  assert.deepEqual(series.map((s) => s.rank), [0, 1, 2, 3, 4, 5], 'orderBySeries sorts by rank');
 });
