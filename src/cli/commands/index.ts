@@ -9,5 +9,9 @@ import { inspectCommand } from './inspect.js';
 import { renderCommand } from './render.js';
 import { preprocessCommand } from './preprocess.js';
 import { synthCommand } from './synth.js';
+import { predictCommand } from './predict.js';
+import { evaluateCommand } from './evaluate.js';
+import { submitCommand } from './submit.js';
+import { trainCommand } from './train.js';
 
-export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand];
+export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, trainCommand];

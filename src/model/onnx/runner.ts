@@ -4,16 +4,24 @@
  * yet, and as the parity reference). Batches are float32 NHWC [n, h, w, c]; outputs are row-major
  * [n, outputs] (six sigmoid probabilities in SUBTYPES order for ichscan models).
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type * as tf from '@tensorflow/tfjs';
 import { ichError, toIchError } from '../../core/errors.js';
-import type { Batch } from '../../core/tensor.js';
+
+/** A float32 input of any rank (an NHWC `Batch<'float32'>` is one), row-major. */
+export interface FloatTensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
 
 export interface InferenceEngine {
   /** 'onnxruntime-cpu', 'onnxruntime-cuda' or 'tfjs-<backend>'. */
   readonly name: string;
-  /** Runs one batch; returns n × outputsPerImage values, row-major. */
-  run(batch: Batch<'float32'>): Promise<Float32Array>;
+  /** Runs one batch (first dimension n); returns n × outputsPerItem values, row-major. */
+  run(batch: FloatTensor): Promise<Float32Array>;
   dispose(): Promise<void>;
 }
 
@@ -28,6 +36,17 @@ export interface OnnxEngineOptions {
   file?: string;
 }
 
+/** True when onnxruntime-node's CUDA provider library is installed next to its binding. */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const req = createRequire(import.meta.url);
+    const dir = join(dirname(req.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(join(dir, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
+}
+
 async function openSession(model: string | Uint8Array, providers: string[], threads: number): Promise<ort.InferenceSession> {
   const so: ort.InferenceSession.SessionOptions = { executionProviders: providers, intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
   return typeof model === 'string' ? ort.InferenceSession.create(model, so) : ort.InferenceSession.create(model, so);
@@ -40,7 +59,9 @@ export async function createOnnxEngine(model: string | Uint8Array, opts: OnnxEng
   const file = opts.file ?? (typeof model === 'string' ? model : undefined);
   let session: ort.InferenceSession | undefined;
   let used = 'cpu';
-  if (provider !== 'cpu') {
+  // 'auto' tries CUDA only when its provider library sits beside the ORT binary (installed with
+  // the CUDA binaries); otherwise ORT would print a native load error on every start.
+  if (provider === 'cuda' || (provider === 'auto' && cudaProviderInstalled())) {
     try {
       session = await openSession(model, ['cuda'], threads);
       used = 'cuda';
@@ -78,7 +99,7 @@ export function createTfjsEngine(model: tf.LayersModel, tfjs: typeof tf): Infere
   return {
     name: `tfjs-${tfjs.getBackend()}`,
     async run(batch) {
-      const out = tfjs.tidy(() => model.predict(tfjs.tensor4d(batch.data, [...batch.shape])) as tf.Tensor);
+      const out = tfjs.tidy(() => model.predict(tfjs.tensor(batch.data, [...batch.shape])) as tf.Tensor);
       const data = (await out.data()) as Float32Array;
       out.dispose();
       return data;

@@ -1,0 +1,125 @@
+/**
+ * `ichscan evaluate (--model <dir> --data <dir> | --predictions <csv>) --labels <csv> [--json]
+ * [--report out.html]`: the competition's metric and friends on labelled data.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from '../command.js';
+import { getBool, getInt, getNumber, getString, requireString } from '../args.js';
+import { ichError } from '../../core/errors.js';
+import { createProgress } from '../../core/progress.js';
+import { SUBTYPES } from '../../core/subtypes.js';
+import { readLabelsCsv } from '../../data/labels.js';
+import { resolveModelDir, thresholdOf } from '../../infer/model-card.js';
+import { openScorer } from '../../infer/scorer.js';
+import { predictImages } from '../../infer/predict-images.js';
+import { imageIdOf, planPrediction } from '../../infer/predict.js';
+import { formatSubmission, readPredictionsCsv, type ImagePredictions } from '../../infer/submission.js';
+import { computeCurves, computeEvaluation, matchPredictions, type EvaluationReport } from '../../infer/evaluate.js';
+import { buildExampleSlices } from '../../infer/report-examples.js';
+import { renderReportHtml } from '../../infer/report-html.js';
+import { parseProvider } from './infer-flags.js';
+
+function formatText(e: EvaluationReport): string {
+  const f = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(4));
+  const lines = [
+    `weighted log loss ${f(e.weightedLogLoss)} on ${e.n} slices${e.studies !== null ? ` (${e.studies} studies)` : ''}`,
+    `${'label'.padEnd(17)} ${'pos'.padStart(5)} ${'logloss'.padStart(8)} ${'AUC'.padStart(7)} ${'studyAUC'.padStart(8)}  sens/spec@${e.threshold}   Youden thr: sens/spec`,
+  ];
+  for (const s of SUBTYPES) {
+    const t = e.atThreshold[s];
+    const y = e.atYouden[s];
+    lines.push(
+      `${s.padEnd(17)} ${String(e.positives[s]).padStart(5)} ${f(e.logLoss[s]).padStart(8)} ${f(e.auc[s]).padStart(7)} ${f(e.studyAuc[s]).padStart(8)}  ${f(t.sensitivity)}/${f(t.specificity)}   ${y ? `${f(y.threshold)}: ${f(y.sensitivity)}/${f(y.specificity)}` : 'n/a'}`,
+    );
+  }
+  if (e.missingPredictions) lines.push(`${e.missingPredictions} labelled images have no prediction (not scored)`);
+  if (e.unlabelledPredictions) lines.push(`${e.unlabelledPredictions} predictions have no label (ignored)`);
+  return lines.join('\n');
+}
+
+export const evaluateCommand: Command = {
+  spec: {
+    name: 'evaluate',
+    summary: 'Kaggle weighted log loss, AUC, study AUC, sensitivity/specificity; HTML report',
+    usage: 'ichscan evaluate (--model <dir> --data <dir> | --predictions <csv> [--data <dir>]) --labels <csv> [--json] [--report out.html]',
+    flags: {
+      model: { type: 'string', arg: '<dir|name>', help: 'Model folder to run on --data' },
+      data: { type: 'string', arg: '<dir>', help: 'DICOM folder: scored with --model, or (with --predictions) read for studies and example slices' },
+      predictions: { type: 'string', arg: '<csv>', help: 'Predictions in the Kaggle submission format instead of running a model' },
+      labels: { type: 'string', arg: '<csv>', help: 'Kaggle label CSV (ID,Label; ID_<img>_<subtype>)' },
+      threshold: { type: 'number', arg: '<p>', help: "Operating threshold for sensitivity/specificity (default: the model card's, else 0.5)" },
+      json: { type: 'boolean', help: 'Print the metrics as JSON (keys: weightedLogLoss, logLoss, auc, studyAuc, n, positives, …)' },
+      report: { type: 'string', arg: '<file.html>', help: 'Write a self-contained HTML report (ROC, calibration, table, example slices)' },
+      'save-predictions': { type: 'string', arg: '<csv>', help: "With --model: also write the predictions in Kaggle format" },
+      force: { type: 'boolean', help: 'Overwrite --report / --save-predictions files' },
+      tta: { type: 'string', arg: '<none|flip>', help: 'Test-time augmentation with --model', default: 'none' },
+      threads: { type: 'number', arg: '<n>', help: 'ONNX Runtime intra-op threads (0 = one per core)', default: 0 },
+      provider: { type: 'string', arg: '<auto|cpu|cuda>', help: 'ONNX Runtime execution provider', default: 'auto' },
+      quiet: { type: 'boolean', help: 'No progress on stderr' },
+    },
+  },
+  async run(args, io) {
+    const labelsFile = resolve(io.cwd, requireString(args, 'labels'));
+    const modelArg = getString(args, 'model');
+    const predArg = getString(args, 'predictions');
+    const dataArg = getString(args, 'data');
+    if ((modelArg === undefined) === (predArg === undefined)) throw ichError('ICH_E_USAGE', 'give either --model with --data, or --predictions');
+    if (modelArg !== undefined && dataArg === undefined) throw ichError('ICH_E_USAGE', '--model needs --data <dicom dir>');
+    const force = getBool(args, 'force');
+    const outputs = [getString(args, 'report'), getString(args, 'save-predictions')].filter((x): x is string => x !== undefined).map((p) => resolve(io.cwd, p));
+    for (const o of outputs) if (existsSync(o) && !force) throw ichError('ICH_E_OUTPUT_EXISTS', 'use --force to overwrite', { file: o });
+    const quiet = getBool(args, 'quiet');
+    const labels = await readLabelsCsv(labelsFile);
+
+    let preds: ImagePredictions;
+    let studyOfImage: Map<string, string> | undefined;
+    let fileOfImage = new Map<string, string>();
+    let threshold = getNumber(args, 'threshold');
+    const context: string[] = [`labels: ${labelsFile}`];
+    if (modelArg !== undefined) {
+      const dir = resolveModelDir(modelArg, io.cwd);
+      const scorer = await openScorer(dir, { threads: getInt(args, 'threads', 0, 256) ?? 0, provider: parseProvider(getString(args, 'provider')), onStatus: (l) => io.stderr.write(`${l}\n`) });
+      try {
+        const progress = createProgress({ label: 'predict', unit: 'slices', stream: io.stderr, silent: quiet });
+        const fp = await predictImages(scorer, [dataArg as string], io.cwd, { tta: getString(args, 'tta') === 'flip', onPlanned: (n) => progress.setTotal(n), onSlice: () => progress.tick() });
+        progress.finish();
+        for (const f of fp.failures) io.stderr.write(`skipped ${f.file}: [${f.code}] ${f.message}\n`);
+        preds = fp;
+        studyOfImage = fp.studyOfImage;
+        fileOfImage = fp.fileOfImage;
+        threshold ??= thresholdOf(scorer.card, 'any');
+        context.push(`model: ${dir} (${scorer.card.architecture}; ${scorer.engineName})`, `data: ${resolve(io.cwd, dataArg as string)}`);
+      } finally {
+        await scorer.dispose();
+      }
+      const save = getString(args, 'save-predictions');
+      if (save !== undefined) writeFileSync(resolve(io.cwd, save), formatSubmission(preds));
+    } else {
+      preds = readPredictionsCsv(resolve(io.cwd, predArg as string));
+      context.push(`predictions: ${resolve(io.cwd, predArg as string)}`);
+      if (dataArg !== undefined) {
+        const plan = planPrediction([dataArg], io.cwd);
+        studyOfImage = new Map();
+        for (const s of plan.series)
+          for (const sl of s.slices) {
+            const id = imageIdOf({ file: sl.file, sopInstanceUid: String(sl.meta.sopInstanceUid) });
+            studyOfImage.set(id, s.studyInstanceUid);
+            fileOfImage.set(id, sl.file);
+          }
+      }
+    }
+    const matched = matchPredictions(preds, labels.labels, studyOfImage);
+    const report = computeEvaluation(matched, threshold ?? 0.5);
+    if (getBool(args, 'json')) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else io.stdout.write(`${formatText(report)}\n`);
+    const reportFile = getString(args, 'report');
+    if (reportFile !== undefined) {
+      const examples = await buildExampleSlices(matched, fileOfImage, report.threshold);
+      const html = renderReportHtml({ title: 'ichscan evaluation', context, report, curves: computeCurves(matched), examples });
+      writeFileSync(resolve(io.cwd, reportFile), html);
+      io.stderr.write(`report written to ${resolve(io.cwd, reportFile)}\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,164 @@
+/**
+ * Builds the shipped default model (`models/default`): nsfwjs' pretrained InceptionV3 trunk
+ * (derived at first run, not committed) → pooled 2048-d embedding per slice → logistic head on the
+ * embeddings of slices s−1, s, s+1. Trained on all of rsna-dev (real, 518 slices) plus synthetic
+ * studies when given, with per-series HU offset/scale jitter and flips as augmentation; reports a
+ * patient-grouped k-fold CV on rsna-dev (the only real labels here) into the model card.
+ *
+ * Run: node dist/src/infer/default-model/build-default.js --rsna ../shared/data/rsna-dev
+ *        [--synth <synth dir with images/ and labels.csv>]... [--out models/default] [--force]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createProgress } from '../../core/progress.js';
+import { SUBTYPES, type Subtype } from '../../core/subtypes.js';
+import { WINDOW_STACKS } from '../../core/windows.js';
+import { createOnnxEngine } from '../../model/onnx/runner.js';
+import { rocAuc, column, youdenThreshold, weightedLogLoss } from '../../model/metrics.js';
+import { ensureDerivedTrunk, trunkFeatureCount, type TrunkRecipe } from '../derive-trunk.js';
+import { MODEL_FORMAT, type ModelCard } from '../model-card.js';
+import { buildLogisticHeadOnnx, writeModelFolder } from '../model-folder.js';
+import { embedLabelledFolder, readEmbeddingCache, writeEmbeddingCache, type EmbeddedDataset } from './embed-dataset.js';
+import { buildRows, concatRows, crossValidate } from './cross-validate.js';
+import { fitLogisticHead } from './logistic.js';
+
+const SIZE = 256;
+const WINDOWS = [...(WINDOW_STACKS['bss'] ?? [])];
+const SEED = 2019;
+const HEAD = { l2: 0.05, steps: 120, lr: 0.02 };
+let FEATURES = 2048;
+let CONTEXT = 1;
+let VARIANTS = 3;
+let RECIPE: TrunkRecipe = 'nsfwjs-inceptionv3-multigap';
+const EXTRA_WEIGHT = 0.5;
+
+async function embedCached(trunkFile: string, name: string, images: string, labels: string, cacheDir: string): Promise<EmbeddedDataset> {
+  const options = { trunk: RECIPE, size: SIZE, windows: WINDOWS.map((w) => w.name), variants: VARIANTS, seed: SEED, images: resolve(images) };
+  const prefix = join(cacheDir, `${name}-${RECIPE}-v${VARIANTS}`);
+  const hit = readEmbeddingCache(prefix, options);
+  if (hit) return hit;
+  const trunk = await createOnnxEngine(trunkFile, { provider: 'cpu' });
+  const progress = createProgress({ label: `embed ${name} (${VARIANTS} variants)`, unit: 'slices' });
+  const { dataset, failures } = await embedLabelledFolder(trunk, images, labels, FEATURES, {
+    name,
+    size: SIZE,
+    windows: WINDOWS,
+    variants: VARIANTS,
+    seed: SEED,
+    onSlice: () => progress.tick(),
+  });
+  progress.finish();
+  await trunk.dispose();
+  if (failures) process.stderr.write(`${name}: ${failures} unreadable files skipped\n`);
+  writeEmbeddingCache(prefix, dataset, options);
+  return dataset;
+}
+
+function countCoverage(ds: EmbeddedDataset): Record<Subtype, number> {
+  const c = Object.fromEntries(SUBTYPES.map((s) => [s, 0])) as Record<Subtype, number>;
+  for (const s of ds.series) for (let i = 0; i < s.imageIds.length; i++) SUBTYPES.forEach((t, k) => (c[t] += s.labels[i * 6 + k] as number));
+  return c;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rsna: { type: 'string' },
+      synth: { type: 'string', multiple: true },
+      out: { type: 'string', default: 'models/default' },
+      cache: { type: 'string', default: '.cache/default-model' },
+      folds: { type: 'string', default: '5' },
+      force: { type: 'boolean', default: false },
+      trunk: { type: 'string', default: 'nsfwjs-inceptionv3-multigap' },
+      context: { type: 'string', default: '1' },
+      variants: { type: 'string', default: '3' },
+      'cv-only': { type: 'boolean', default: false },
+    },
+  });
+  RECIPE = values.trunk as TrunkRecipe;
+  FEATURES = trunkFeatureCount(RECIPE);
+  CONTEXT = Number(values.context);
+  VARIANTS = Number(values.variants);
+  if (!values.rsna) throw new Error('--rsna <shared/data/rsna-dev> is required');
+  const rsna = resolve(values.rsna);
+  const cacheDir = resolve(values.cache);
+  mkdirSync(cacheDir, { recursive: true });
+  const rsnaImages = join(cacheDir, 'rsna-dev-images');
+  if (!existsSync(join(rsnaImages, '.complete'))) {
+    mkdirSync(rsnaImages, { recursive: true });
+    execFileSync('tar', ['-xJf', join(rsna, 'images.tar.xz'), '-C', rsnaImages]);
+    execFileSync('touch', [join(rsnaImages, '.complete')]);
+  }
+  const trunkFile = await ensureDerivedTrunk(RECIPE, SIZE, WINDOWS.length, (l) => process.stderr.write(`${l}\n`));
+  const real = await embedCached(trunkFile, 'rsna-dev', rsnaImages, join(rsna, 'labels.csv'), cacheDir);
+  const synth: EmbeddedDataset[] = [];
+  for (const [i, dir] of (values.synth ?? []).entries()) synth.push(await embedCached(trunkFile, `synth-${i}`, join(dir, 'images'), join(dir, 'labels.csv'), cacheDir));
+  const extra = synth.flatMap((d) => d.series);
+
+  const k = Number(values.folds);
+  const cv = crossValidate(real.series, extra, FEATURES, CONTEXT, k, {
+    ...HEAD,
+    variants: VARIANTS,
+    extraWeight: EXTRA_WEIGHT,
+    onFold: (f) => process.stderr.write(`fold ${f.fold}: ${f.patients} patients, ${f.slices} slices (${f.positives} any+), AUC(any) ${f.aucAny.toFixed(3)}, study AUC ${f.studyAucAny.toFixed(3)}, wLL ${f.weightedLogLoss.toFixed(4)} (prior ${f.priorWeightedLogLoss.toFixed(4)})\n`),
+  });
+  const valid = cv.folds.filter((f) => Number.isFinite(f.aucAny));
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const oofAny = column(cv.oof.pred, 5);
+  const oofY = column(cv.oof.target, 5);
+  const youden = youdenThreshold(oofAny, oofY);
+  const validation = {
+    method: `patient-grouped ${k}-fold cross-validation on rsna-dev (folds balanced by positive slices; synthetic data only ever in training folds); metrics on unaugmented slices`,
+    perFold: cv.folds,
+    meanFoldAucAny: mean(valid.map((f) => f.aucAny)),
+    meanFoldWeightedLogLoss: mean(cv.folds.map((f) => f.weightedLogLoss)),
+    meanFoldPriorWeightedLogLoss: mean(cv.folds.map((f) => f.priorWeightedLogLoss)),
+    pooledOofAucAny: rocAuc(oofAny, oofY),
+    pooledOofWeightedLogLoss: weightedLogLoss(cv.oof.pred, cv.oof.target),
+    youdenAny: { threshold: youden.threshold, sensitivity: youden.sensitivity, specificity: youden.specificity },
+    note: 'Per-fold AUC swings widely: positives sit in 5 of 15 patients. Pooled out-of-fold AUC is biased low when folds differ in prevalence.',
+  };
+  process.stderr.write(`${JSON.stringify({ ...validation, perFold: undefined }, null, 2)}\n`);
+  if (values['cv-only']) return;
+
+  // Final head on everything.
+  const all = Array.from({ length: VARIANTS }, (_, v) => v);
+  let rows = buildRows(real.series, all, FEATURES, CONTEXT);
+  if (extra.length) rows = concatRows(rows, buildRows(extra, all, FEATURES, CONTEXT, EXTRA_WEIGHT));
+  const head = fitLogisticHead(rows.x, rows.y, rows.n, rows.width, { ...HEAD, rowWeights: rows.weight });
+  const realCov = countCoverage(real);
+  const synthCov = synth.map(countCoverage);
+  const card: ModelCard = {
+    format: MODEL_FORMAT,
+    kind: 'embedding-head',
+    architecture: `${RECIPE} features + logistic head over slices s-${CONTEXT}…s+${CONTEXT}`,
+    inputSize: SIZE,
+    windows: WINDOWS,
+    context: CONTEXT,
+    outputs: SUBTYPES,
+    trunk: { derive: RECIPE, features: FEATURES },
+    thresholds: { any: Number(youden.threshold.toFixed(4)) },
+    trainingData: {
+      summary: `Trained on ${real.series.reduce((n, s) => n + s.imageIds.length, 0)} real slices (rsna-dev: ${new Set(real.series.map((s) => s.group)).size} patients of the RSNA 2019 stage_2_train set)${extra.length ? ` plus ${extra.reduce((n, s) => n + s.imageIds.length, 0)} synthetic slices (ichscan synth)` : ''}.`,
+      augmentation: `${VARIANTS - 1} extra variants per series: HU offset U(-10,10) and scale U(0.95,1.05) per series, random left-right flip`,
+      realSlicesPerLabel: realCov,
+      synthSlicesPerLabel: synthCov,
+      subtypeCoverage: Object.fromEntries(SUBTYPES.map((s) => [s, [realCov[s] > 0 ? `rsna-dev (${realCov[s]} slices)` : null, synthCov.some((c) => c[s] > 0) ? `synthetic (${synthCov.reduce((n, c) => n + c[s], 0)} slices)` : null].filter(Boolean).join(' + ') || 'NONE: this label is never positive in training; its output is the prior'])),
+      head: HEAD,
+      syntheticRowWeight: EXTRA_WEIGHT,
+    },
+    validation,
+    created: new Date().toISOString().slice(0, 10),
+    intendedUse: 'Demonstration and research only. NOT a clinical device: trained on 518 real slices from 15 patients; do not use for diagnosis.',
+    notes: [
+      'The InceptionV3 trunk (nsfwjs npm package, ImageNet then NSFW fine-tuned) is derived into ~/.cache/ichscan at first use; only the head ships.',
+      'The `any` threshold is the Youden point of the pooled out-of-fold predictions (the only setting chosen from rsna-dev).',
+    ],
+  };
+  writeModelFolder(resolve(values.out), card, { 'head.onnx': buildLogisticHeadOnnx(head.weights, head.bias, head.features, 'ichscan default head') }, values.force);
+  process.stderr.write(`wrote ${values.out}\n`);
+}
+
+await main();

@@ -1,0 +1,162 @@
+/**
+ * Trunk embeddings of a labelled DICOM folder, for training the default model's head: every
+ * series is read in z order (as predict does), and embedded in several variants — variant 0 as
+ * is, the others with a per-series HU offset/scale jitter (scanners differ by several HU) and a
+ * random left-right flip, drawn from a seeded RNG. Embeddings are cached on disk
+ * (`<cache>.json` + `<cache>.f32`) so head experiments never recompute the trunk.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ichError } from '../../core/errors.js';
+import { createRng } from '../../core/random.js';
+import { SUBTYPES } from '../../core/subtypes.js';
+import type { Image } from '../../core/tensor.js';
+import type { WindowPreset } from '../../core/windows.js';
+import { readDicomFile } from '../../dicom/index.js';
+import { preprocessDecoded } from '../../preprocess/index.js';
+import { labelBitsToVector, readLabelsCsv } from '../../data/labels.js';
+import type { ImageId } from '../../core/ids.js';
+import type { InferenceEngine } from '../../model/onnx/runner.js';
+import { collectInputFiles, groupIntoSeries } from '../collect-series.js';
+import { imageIdOf } from '../predict.js';
+import { buildContextBatch } from '../scorer.js';
+
+export interface EmbeddedSeries {
+  /** Grouping key for cross-validation (PatientID, else StudyInstanceUID). */
+  group: string;
+  seriesInstanceUid: string;
+  imageIds: string[];
+  /** [n, 6] labels, SUBTYPES order. */
+  labels: Float32Array;
+  /** One [n, F] embedding matrix per variant (variant 0 = no augmentation). */
+  variants: Float32Array[];
+}
+
+export interface EmbeddedDataset {
+  name: string;
+  features: number;
+  series: EmbeddedSeries[];
+}
+
+export interface EmbedOptions {
+  name: string;
+  size: number;
+  windows: readonly WindowPreset[];
+  variants: number;
+  seed: number;
+  /** Max |HU offset| and max |scale − 1| of the jitter (defaults 10 HU and 0.05). */
+  huOffset?: number;
+  huScale?: number;
+  batch?: number;
+  onSlice?: () => void;
+}
+
+interface CacheMeta {
+  name: string;
+  features: number;
+  options: Record<string, unknown>;
+  series: { group: string; seriesInstanceUid: string; imageIds: string[]; labels: number[]; offset: number }[];
+  variants: number;
+}
+
+/** Loads a cached dataset when its options match, else undefined. */
+export function readEmbeddingCache(prefix: string, options: Record<string, unknown>): EmbeddedDataset | undefined {
+  if (!existsSync(`${prefix}.json`) || !existsSync(`${prefix}.f32`)) return undefined;
+  const meta = JSON.parse(readFileSync(`${prefix}.json`, 'utf8')) as CacheMeta;
+  if (JSON.stringify(meta.options) !== JSON.stringify(options)) return undefined;
+  const buf = readFileSync(`${prefix}.f32`);
+  const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  const F = meta.features;
+  return {
+    name: meta.name,
+    features: F,
+    series: meta.series.map((s) => {
+      const n = s.imageIds.length;
+      return {
+        group: s.group,
+        seriesInstanceUid: s.seriesInstanceUid,
+        imageIds: s.imageIds,
+        labels: Float32Array.from(s.labels),
+        variants: Array.from({ length: meta.variants }, (_, v) => all.slice(s.offset + v * n * F, s.offset + (v + 1) * n * F)),
+      };
+    }),
+  };
+}
+
+export function writeEmbeddingCache(prefix: string, ds: EmbeddedDataset, options: Record<string, unknown>): void {
+  let offset = 0;
+  const chunks: Float32Array[] = [];
+  const series = ds.series.map((s) => {
+    const entry = { group: s.group, seriesInstanceUid: s.seriesInstanceUid, imageIds: s.imageIds, labels: [...s.labels], offset };
+    for (const v of s.variants) {
+      chunks.push(v);
+      offset += v.length;
+    }
+    return entry;
+  });
+  const all = new Float32Array(offset);
+  let o = 0;
+  for (const c of chunks) {
+    all.set(c, o);
+    o += c.length;
+  }
+  const meta: CacheMeta = { name: ds.name, features: ds.features, options, series, variants: ds.series[0]?.variants.length ?? 0 };
+  writeFileSync(`${prefix}.f32.tmp`, new Uint8Array(all.buffer));
+  renameSync(`${prefix}.f32.tmp`, `${prefix}.f32`);
+  writeFileSync(`${prefix}.json`, JSON.stringify(meta));
+}
+
+/**
+ * Embeds every labelled slice under `imagesDir` (labels from a Kaggle CSV). Slices without labels
+ * are dropped; unreadable files are counted in `failures`.
+ */
+export async function embedLabelledFolder(trunk: InferenceEngine, imagesDir: string, labelsCsv: string, features: number, opts: EmbedOptions): Promise<{ dataset: EmbeddedDataset; failures: number }> {
+  const table = await readLabelsCsv(labelsCsv);
+  const { files } = collectInputFiles([imagesDir], process.cwd());
+  const { series, failures } = groupIntoSeries(files);
+  const rng = createRng(opts.seed);
+  const out: EmbeddedSeries[] = [];
+  let failed = failures.length;
+  for (const g of series) {
+    const decoded = [];
+    const ids: string[] = [];
+    const labels: number[] = [];
+    for (const ref of g.slices) {
+      const id = imageIdOf({ file: ref.file, sopInstanceUid: String(ref.meta.sopInstanceUid) });
+      const bits = table.labels.get(id as ImageId);
+      if (bits === undefined) continue;
+      try {
+        decoded.push({ d: await readDicomFile(ref.file), frame: ref.frame });
+        ids.push(id);
+        labels.push(...labelBitsToVector(bits));
+      } catch {
+        failed++;
+      }
+    }
+    if (decoded.length === 0) continue;
+    const group = String(decoded[0]?.d.meta.patientId ?? g.studyInstanceUid);
+    const variants: Float32Array[] = [];
+    for (let v = 0; v < opts.variants; v++) {
+      const huOffset = v === 0 ? 0 : (rng.next() * 2 - 1) * (opts.huOffset ?? 10);
+      const huScale = v === 0 ? 1 : 1 + (rng.next() * 2 - 1) * (opts.huScale ?? 0.05);
+      const flip = v === 0 ? false : rng.chance(0.5);
+      const images: Image<'uint8'>[] = decoded.map(({ d, frame }) =>
+        preprocessDecoded(d, { size: opts.size, windows: opts.windows, dtype: 'uint8', huOffset, huScale }, frame),
+      );
+      const emb = new Float32Array(images.length * features);
+      const batch = opts.batch ?? 8;
+      for (let i0 = 0; i0 < images.length; i0 += batch) {
+        const idx = Array.from({ length: Math.min(batch, images.length - i0) }, (_, j) => i0 + j);
+        const res = await trunk.run(buildContextBatch(images, idx, 0, flip));
+        if (res.length !== idx.length * features) throw ichError('ICH_E_MODEL_FORMAT', `trunk gave ${res.length / idx.length} features, expected ${features}`);
+        emb.set(res, i0 * features);
+        for (let j = 0; j < idx.length; j++) opts.onSlice?.();
+      }
+      variants.push(emb);
+    }
+    out.push({ group, seriesInstanceUid: g.seriesInstanceUid, imageIds: ids, labels: Float32Array.from(labels), variants });
+  }
+  if (out.length === 0) throw ichError('ICH_E_EMPTY_DATASET', `no labelled slices under ${imagesDir}`);
+  return { dataset: { name: opts.name, features, series: out }, failures: failed };
+}
+
+export const LABEL_WIDTH = SUBTYPES.length;

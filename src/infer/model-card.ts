@@ -1,0 +1,91 @@
+/**
+ * The model folder and its card (`model.json`). Two kinds of model:
+ * - `slice`: `model.onnx` maps NHWC [n, size, size, windows·(2·context+1)] float32 in [0, 1] to
+ *   [n, 6] probabilities (SUBTYPES order). With context k, the channels are the windows of slices
+ *   s−k … s+k in that order (slice-major; edges repeat the edge slice), the loader's 2.5D layout.
+ * - `embedding-head`: a trunk maps one slice [n, size, size, windows] to an embedding [n, F];
+ *   `head.onnx` maps the embeddings of slices s−k … s+k, concatenated, [n, F·(2k+1)], to [n, 6].
+ *   The trunk is either a file in the folder or derived at first run from an npm package (the
+ *   pretrained InceptionV3 of `nsfwjs`; too large to commit) into the user's cache.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ichError, toIchError } from '../core/errors.js';
+import { SUBTYPES, type Subtype } from '../core/subtypes.js';
+import type { WindowPreset } from '../core/windows.js';
+import type { TrunkRecipe } from './derive-trunk.js';
+
+export const MODEL_CARD_FILE = 'model.json';
+export const MODEL_FORMAT = 'ichscan-model/1';
+
+export interface ModelCard {
+  format: typeof MODEL_FORMAT;
+  kind: 'slice' | 'embedding-head';
+  /** Architecture name (e.g. `ichnet`, `inceptionv3-features+logistic`). */
+  architecture: string;
+  /** Input height = width, pixels. */
+  inputSize: number;
+  windows: WindowPreset[];
+  /** Neighbouring slices on each side used as context (0 = single slice). */
+  context: number;
+  /** Sigmoid windows instead of linear (preprocessDecoded's option). */
+  sigmoidWindows?: boolean;
+  /** Output labels, always SUBTYPES order. */
+  outputs: readonly Subtype[];
+  /** For `embedding-head`: where the trunk comes from. */
+  trunk?: { file?: string; derive?: TrunkRecipe; features: number };
+  /** Operating thresholds per label for verdicts (default 0.5). */
+  thresholds?: Partial<Record<Subtype, number>>;
+  /** Free-form but documented: what data trained it, per-subtype coverage. */
+  trainingData: Record<string, unknown>;
+  /** Validation metrics (e.g. patient-grouped CV). */
+  validation: Record<string, unknown>;
+  /** ISO date of creation. */
+  created: string;
+  intendedUse?: string;
+  notes?: string[];
+}
+
+/** The package's `models/` folder (dist/src/infer → ../../../models). */
+export function packageModelsDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models');
+}
+
+/** `--model` value: a folder path, or the name of a shipped model (`default`). */
+export function resolveModelDir(nameOrDir: string | undefined, cwd: string): string {
+  const spec = nameOrDir ?? 'default';
+  const asPath = resolve(cwd, spec);
+  if (existsSync(join(asPath, MODEL_CARD_FILE))) return asPath;
+  const shipped = join(packageModelsDir(), spec);
+  if (/^[A-Za-z0-9_-]+$/.test(spec) && existsSync(join(shipped, MODEL_CARD_FILE))) return shipped;
+  throw ichError('ICH_E_MODEL_NOT_FOUND', `no ${MODEL_CARD_FILE} in "${spec}" (give a model folder or a shipped model name such as "default")`, { file: asPath });
+}
+
+/** Reads and checks `dir/model.json`. Throws ICH_E_MODEL_NOT_FOUND / ICH_E_MODEL_FORMAT naming the file. */
+export function readModelCard(dir: string): ModelCard {
+  const file = join(dir, MODEL_CARD_FILE);
+  if (!existsSync(file)) throw ichError('ICH_E_MODEL_NOT_FOUND', undefined, { file });
+  let card: ModelCard;
+  try {
+    card = JSON.parse(readFileSync(file, 'utf8')) as ModelCard;
+  } catch (e) {
+    throw toIchError(e, 'ICH_E_MODEL_FORMAT', file);
+  }
+  const bad = (why: string): never => {
+    throw ichError('ICH_E_MODEL_FORMAT', why, { file });
+  };
+  if (card.format !== MODEL_FORMAT) bad(`format "${String(card.format)}", expected "${MODEL_FORMAT}"`);
+  if (card.kind !== 'slice' && card.kind !== 'embedding-head') bad(`kind "${String(card.kind)}"`);
+  if (!Number.isInteger(card.inputSize) || card.inputSize < 8 || card.inputSize > 2048) bad(`inputSize ${card.inputSize}`);
+  if (!Array.isArray(card.windows) || card.windows.length === 0 || !card.windows.every((w) => Number.isFinite(w.level) && w.width > 0)) bad('windows');
+  if (!Number.isInteger(card.context) || card.context < 0 || card.context > 4) bad(`context ${card.context}`);
+  if (JSON.stringify(card.outputs) !== JSON.stringify(SUBTYPES)) bad(`outputs must be ${SUBTYPES.join(',')}`);
+  if (card.kind === 'embedding-head' && (!card.trunk || (!card.trunk.file && !card.trunk.derive) || !(card.trunk.features > 0))) bad('embedding-head needs trunk {file|derive, features}');
+  return card;
+}
+
+/** The operating threshold of a label (card value or 0.5). */
+export function thresholdOf(card: ModelCard, s: Subtype): number {
+  return card.thresholds?.[s] ?? 0.5;
+}

@@ -1,0 +1,159 @@
+/**
+ * Scores the ordered slices of one series with a model folder: builds the 2.5D context the card
+ * asks for, batches, runs ONNX Runtime, and optionally averages with a horizontally flipped pass
+ * (`tta`). Slices come in as preprocessed uint8 HWC images (windows as channels, value = 255·v),
+ * the same quantisation as the tensor cache; they are fed to the model as v = u8 / 255.
+ */
+import { join } from 'node:path';
+import { ichError } from '../core/errors.js';
+import type { Batch, Image } from '../core/tensor.js';
+import { createOnnxEngine, type FloatTensor, type InferenceEngine, type OnnxProvider } from '../model/onnx/runner.js';
+import { readModelCard, type ModelCard } from './model-card.js';
+import { ensureDerivedTrunk } from './derive-trunk.js';
+
+const K = 6;
+
+export interface ScoreOptions {
+  /** Average with the left-right flipped image (test-time augmentation). */
+  tta?: boolean;
+}
+
+export interface SeriesScorer {
+  readonly card: ModelCard;
+  readonly dir: string;
+  /** Engine description, e.g. `onnxruntime-cpu`. */
+  readonly engineName: string;
+  /** Probabilities n × 6 (SUBTYPES order) for the n ordered slices of one series. */
+  scoreSeries(images: readonly Image<'uint8'>[], opts?: ScoreOptions): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+export interface OpenScorerOptions {
+  threads?: number;
+  provider?: OnnxProvider;
+  /** Slices per engine call (default 8). */
+  batch?: number;
+  /** Status lines (e.g. "deriving the trunk"). */
+  onStatus?: (line: string) => void;
+}
+
+/** Index of the neighbour at offset d of slice i among n, repeating the edge slice. */
+export function neighbourIndex(i: number, d: number, n: number): number {
+  return Math.min(n - 1, Math.max(0, i + d));
+}
+
+/**
+ * NHWC float32 batch of slices `idx`, each with the channels of slices i−k … i+k stacked in
+ * that order (k = context), optionally flipped left-right.
+ */
+export function buildContextBatch(images: readonly Image<'uint8'>[], idx: readonly number[], context: number, flip: boolean): Batch<'float32'> {
+  const first = images[0];
+  if (!first) throw ichError('ICH_E_INTERNAL', 'empty series');
+  const [h, w, c] = first.shape;
+  const span = 2 * context + 1;
+  const cc = c * span;
+  const out = new Float32Array(idx.length * h * w * cc);
+  const n = images.length;
+  idx.forEach((i, b) => {
+    for (let d = -context; d <= context; d++) {
+      const src = (images[neighbourIndex(i, d, n)] as Image<'uint8'>).data;
+      const off = (d + context) * c;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const sx = flip ? w - 1 - x : x;
+          const s = (y * w + sx) * c;
+          const o = ((b * h + y) * w + x) * cc + off;
+          for (let ch = 0; ch < c; ch++) out[o + ch] = (src[s + ch] as number) / 255;
+        }
+      }
+    }
+  });
+  return { dtype: 'float32', data: out, shape: [idx.length, h, w, cc] };
+}
+
+function checkImages(images: readonly Image<'uint8'>[], card: ModelCard): void {
+  for (const im of images) {
+    const [h, w, c] = im.shape;
+    if (h !== card.inputSize || w !== card.inputSize || c !== card.windows.length) {
+      throw ichError('ICH_E_INTERNAL', `slice image ${h}×${w}×${c}, model expects ${card.inputSize}×${card.inputSize}×${card.windows.length}`);
+    }
+  }
+}
+
+async function runBatched(engine: InferenceEngine, n: number, batch: number, width: number, make: (idx: number[]) => FloatTensor): Promise<Float32Array> {
+  const out = new Float32Array(n * width);
+  for (let i0 = 0; i0 < n; i0 += batch) {
+    const idx = Array.from({ length: Math.min(batch, n - i0) }, (_, j) => i0 + j);
+    const res = await engine.run(make(idx));
+    if (res.length !== idx.length * width) throw ichError('ICH_E_MODEL_FORMAT', `model returned ${res.length} values for ${idx.length} slices (expected ${width} each)`);
+    out.set(res, i0 * width);
+  }
+  return out;
+}
+
+function average(a: Float32Array, b: Float32Array): Float32Array {
+  const o = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) o[i] = ((a[i] as number) + (b[i] as number)) / 2;
+  return o;
+}
+
+/** Concatenated embeddings of slices i−k … i+k for each slice: [n, F·(2k+1)]. */
+export function stackEmbeddings(emb: Float32Array, n: number, features: number, context: number, idx: readonly number[]): FloatTensor {
+  const span = 2 * context + 1;
+  const out = new Float32Array(idx.length * features * span);
+  idx.forEach((i, b) => {
+    for (let d = -context; d <= context; d++) {
+      const j = neighbourIndex(i, d, n);
+      out.set(emb.subarray(j * features, (j + 1) * features), (b * span + d + context) * features);
+    }
+  });
+  return { data: out, shape: [idx.length, features * span] };
+}
+
+/** Opens a model folder for scoring. Throws ICH_E_MODEL_NOT_FOUND / ICH_E_MODEL_FORMAT. */
+export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Promise<SeriesScorer> {
+  const card = readModelCard(dir);
+  const batch = opts.batch ?? 8;
+  const engineOpts = { ...(opts.threads === undefined ? {} : { threads: opts.threads }), ...(opts.provider === undefined ? {} : { provider: opts.provider }) };
+  if (card.kind === 'slice') {
+    const file = join(dir, 'model.onnx');
+    const engine = await createOnnxEngine(file, { ...engineOpts, file });
+    return {
+      card,
+      dir,
+      engineName: engine.name,
+      async scoreSeries(images, so = {}) {
+        checkImages(images, card);
+        const run = (flip: boolean): Promise<Float32Array> => runBatched(engine, images.length, batch, K, (idx) => buildContextBatch(images, idx, card.context, flip));
+        const p = await run(false);
+        return so.tta ? average(p, await run(true)) : p;
+      },
+      dispose: () => engine.dispose(),
+    };
+  }
+  const trunkSpec = card.trunk as NonNullable<ModelCard['trunk']>;
+  const trunkFile = trunkSpec.file ? join(dir, trunkSpec.file) : await ensureDerivedTrunk(trunkSpec.derive ?? 'nsfwjs-inceptionv3-gap', card.inputSize, card.windows.length, opts.onStatus);
+  const trunk = await createOnnxEngine(trunkFile, { ...engineOpts, file: trunkFile });
+  const headFile = join(dir, 'head.onnx');
+  const head = await createOnnxEngine(headFile, { ...engineOpts, provider: 'cpu', file: headFile });
+  const F = trunkSpec.features;
+  return {
+    card,
+    dir,
+    engineName: trunk.name,
+    async scoreSeries(images, so = {}) {
+      checkImages(images, card);
+      const n = images.length;
+      const score = async (flip: boolean): Promise<Float32Array> => {
+        const emb = await runBatched(trunk, n, batch, F, (idx) => buildContextBatch(images, idx, 0, flip));
+        return runBatched(head, n, 256, K, (idx) => stackEmbeddings(emb, n, F, card.context, idx));
+      };
+      const p = await score(false);
+      return so.tta ? average(p, await score(true)) : p;
+    },
+    async dispose() {
+      await trunk.dispose();
+      await head.dispose();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/** 2.5D context stacking and flips, checked on tiny hand-made images. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Image } from '../../src/core/tensor.js';
+import { buildContextBatch, neighbourIndex, stackEmbeddings } from '../../src/infer/scorer.js';
+
+/** 1×2 images with 2 channels whose values encode (slice, x, channel). */
+function slices(n: number): Image<'uint8'>[] {
+  return Array.from({ length: n }, (_, s) => ({ dtype: 'uint8' as const, data: Uint8Array.from([s * 10 + 0, s * 10 + 1, s * 10 + 2, s * 10 + 3]), shape: [1, 2, 2] as const }));
+}
+
+test('context channels are [prev windows, cur windows, next windows]; edges repeat; values /255', () => {
+  const b = buildContextBatch(slices(3), [0, 2], 1, false);
+  assert.deepEqual(b.shape, [2, 1, 2, 6]);
+  const v = [...b.data].map((x) => Math.round(x * 255));
+  // slice 0: prev = 0 (edge), cur = 0, next = 1; pixel x=0 has channels (s*10+0, s*10+1)
+  assert.deepEqual(v.slice(0, 6), [0, 1, 0, 1, 10, 11]);
+  assert.deepEqual(v.slice(6, 12), [2, 3, 2, 3, 12, 13]);
+  // slice 2: prev 1, cur 2, next = 2 (edge)
+  assert.deepEqual(v.slice(12, 18), [10, 11, 20, 21, 20, 21]);
+  assert.equal(neighbourIndex(0, -1, 5), 0);
+  assert.equal(neighbourIndex(4, 1, 5), 4);
+});
+
+test('flip mirrors x and keeps channels', () => {
+  const b = buildContextBatch(slices(1), [0], 0, true);
+  assert.deepEqual([...b.data].map((x) => Math.round(x * 255)), [2, 3, 0, 1]);
+});
+
+test('stackEmbeddings concatenates neighbours s-1, s, s+1', () => {
+  const emb = Float32Array.from([1, 2, 3, 4, 5, 6]); // 3 slices × 2 features
+  const t = stackEmbeddings(emb, 3, 2, 1, [0, 1]);
+  assert.deepEqual(t.shape, [2, 6]);
+  assert.deepEqual([...t.data], [1, 2, 1, 2, 3, 4, 1, 2, 3, 4, 5, 6]);
+});
