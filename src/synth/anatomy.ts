@@ -11,7 +11,9 @@ import { fractalNoise } from './noise.js';
 import type { Noise3 } from './noise.js';
 import { classifyDeepStructure, classifySkullBase, describeSliceStructures } from './brain-structures.js';
 import type { SliceStructures } from './brain-structures.js';
+import { len2 } from './brain-structures.js';
 import { REGION } from './regions.js';
+import { classifyFace, classifyNeck, faceBoundary } from './extracranial.js';
 
 /** The pixel grid of a slice: square, `size` × `size`, `spacing` mm, first pixel centre at (originX, originY). */
 export interface SliceGrid {
@@ -91,6 +93,10 @@ export function renderAnatomy(head: HeadParams, noises: HeadNoises, grid: SliceG
   const baseThick = t < 0.2 ? 1 + (0.2 - t) * 3 : 1;
   const scalp = head.scalpThickness * Math.min(obliq, 2.5);
   const sutures = sutureAngles(t);
+  const faceCut = faceBoundary(b, t);
+  const reachU = a * 1.1 + scalp + 2; // the outline's harmonics stay below 10 %
+  const reachV = b * 1.1 + scalp + 2;
+  const faceLength = t < 0.17 ? 1 + (0.22 * (0.17 - Math.max(t, 0))) / 0.17 : 1;
   const structures: SliceStructures = describeSliceStructures(head, t);
   const cosR = Math.cos(head.rotation);
   const sinR = Math.sin(head.rotation);
@@ -119,15 +125,17 @@ export function renderAnatomy(head: HeadParams, noises: HeadNoises, grid: SliceG
       const u = cosR * x + sinR * y;
       const v = -sinR * x + cosR * y;
       const vv = v - vShift;
+      f.u[k] = u;
+      f.v[k] = v;
+      if (u > reachU || u < -reachU || vv > reachV || vv < -reachV * faceLength) continue; // far outside: air
       const theta = Math.atan2(u, -vv);
       const harm = outlineAt(theta);
       const aEff = a * (1 + 0.06 * Math.max(-1, Math.min(1, vv / b)));
-      const rho = Math.sqrt((u / aEff) ** 2 + (vv / b) ** 2) / harm;
-      const rr = Math.hypot(u, vv);
+      const bEff = vv < 0 ? b * faceLength : b; // the face protrudes in front of the cranium low down
+      const rho = Math.sqrt((u / aEff) ** 2 + (vv / bEff) ** 2) / harm;
+      const rr = len2(u, vv);
       const rOuter = rho > 1e-6 ? rr / rho : Math.min(a, b);
       const dOut = rOuter - rr;
-      f.u[k] = u;
-      f.v[k] = v;
       f.theta[k] = theta;
       if (dOut < -scalp) continue; // air
       const sinT = rr > 1e-6 ? u / rr : 0;
@@ -135,7 +143,11 @@ export function renderAnatomy(head: HeadParams, noises: HeadNoises, grid: SliceG
       f.innerRadius[k] = rOuter - thick;
       f.depth[k] = dOut - thick;
       if (t < 0) {
-        classifyNeck(f, k, head, noises, u, v, dOut, zs);
+        classifyNeck(f, k, head, noises, u, v, dOut, zs, a, b);
+        continue;
+      }
+      if (v < faceCut) {
+        classifyFace(f, k, noises, u, v, dOut, zs, a, b, faceCut, t);
         continue;
       }
       if (dOut < 0) {
@@ -182,26 +194,9 @@ export function renderAnatomy(head: HeadParams, noises: HeadNoises, grid: SliceG
         f.hu[k] = head.grayHu + 1.6 * tex;
       } else {
         f.region[k] = REGION.WHITE;
-        f.hu[k] = head.whiteHu + 1.8 * tex + 0.8 * noises.texture(u / 1.7, v / 1.7, zs / 1.7);
+        f.hu[k] = head.whiteHu + 2 * tex;
       }
     }
   }
   return f;
-}
-
-/** Below the skull base: neck muscle and fat around a vertebra with the spinal canal. */
-function classifyNeck(f: SliceFields, k: number, head: HeadParams, noises: HeadNoises, u: number, v: number, dOut: number, zs: number): void {
-  const sc = head.halfWidth / 72;
-  const dv = Math.hypot(u, v - 8 * sc);
-  if (dv < 7 * sc) {
-    f.region[k] = REGION.CSF;
-    f.hu[k] = 25; // cord in its CSF sleeve, averaged
-  } else if (dv < 14 * sc || (Math.abs(u) < 9 * sc && v < 8 * sc && v > -10 * sc)) {
-    f.region[k] = REGION.BONE;
-    f.hu[k] = dv < 12 * sc && Math.abs(u) >= 9 * sc ? 450 + 150 * noises.bone(u / 2, v / 2, zs / 2) : 900 + 200 * noises.bone(u / 2, v / 2, zs / 2);
-  } else {
-    const fat = noises.texture(u / 8, v / 8, zs / 8) > 0.35 || dOut < 6;
-    f.region[k] = REGION.SOFT;
-    f.hu[k] = fat ? -90 : 48 + 4 * noises.texture(u / 3, v / 3, zs / 3);
-  }
 }

@@ -31,7 +31,21 @@ export function ellipseQ(e: Ellipse, u: number, v: number): number {
   return a * a + b * b;
 }
 
-const inAny = (list: readonly Ellipse[], u: number, v: number): boolean => list.some((e) => ellipseQ(e, u, v) < 1);
+/** Euclidean length (Math.hypot is several times slower in V8). */
+export function len2(x: number, y: number): number {
+  return Math.sqrt(x * x + y * y);
+}
+
+function setPixel(f: SliceFields, k: number, region: number, hu: number): true {
+  f.region[k] = region;
+  f.hu[k] = hu;
+  return true;
+}
+
+function inAny(list: readonly Ellipse[], u: number, v: number): boolean {
+  for (let i = 0; i < list.length; i++) if (ellipseQ(list[i] as Ellipse, u, v) < 1) return true;
+  return false;
+}
 
 /** What exists at one level; computed once per slice. */
 export interface SliceStructures {
@@ -124,36 +138,25 @@ export function classifySkullBase(f: SliceFields, k: number, head: HeadParams, n
   if (!st.skullBase && !st.posteriorFossa) return false;
   const S = st.scale;
   const bn = noises.bone(u / 2.5, v / 2.5, zs / 2.5);
-  const setBone = (hu: number): true => {
-    f.region[k] = REGION.BONE;
-    f.hu[k] = hu;
-    return true;
-  };
-  const setAir = (): true => {
-    f.region[k] = REGION.AIR;
-    f.hu[k] = -1000;
-    return true;
-  };
   if (st.skullBase) {
-    // Anterior skull base and ethmoid cells: the front of the section is face, not brain, low down.
-    const vCut = -head.halfLength * (0.25 + 3.8 * t);
-    if (v < vCut) return bn > 0.25 ? setAir() : setBone(350 + 500 * Math.abs(bn));
     // Sphenoid sinus with a thin bony rim.
     const sph = ellipseQ(ellipse(0, -24 * S, 12 * S, 8 * S), u, v);
-    if (t < 0.17 && sph < 1) return sph < 0.72 ? setAir() : setBone(900);
+    if (t < 0.17 && sph < 1) return sph < 0.72 ? setPixel(f, k, REGION.AIR, -1000) : setPixel(f, k, REGION.BONE, 900);
     // Clivus and dorsum sellae.
-    if (t < 0.16 && ellipseQ(ellipse(0, -8 * S, 8 * S, 9 * S), u, v) < 1) return setBone(650 + 250 * bn);
-    // Petrous ridges: dense bone bars running postero-laterally; mastoid air cells at their ends.
-    const w = 8 - 45 * Math.abs(t - 0.12);
+    if (t < 0.16 && ellipseQ(ellipse(0, -8 * S, 8 * S, 9 * S), u, v) < 1) return setPixel(f, k, REGION.BONE, 650 + 250 * bn);
+    // Petrous bones: dense, tapering from the mastoid (lateral, posterior) to the apex, with an
+    // irregular edge; mastoid air cells at the lateral end.
+    const w = 9 - 50 * Math.abs(t - 0.12);
     if (w > 0) {
       const au = Math.abs(u);
-      const p1u = 12 * S, p1v = 0, p2u = 54 * S, p2v = 26 * S;
+      const p1u = 12 * S, p1v = 0, p2u = 56 * S, p2v = 26 * S;
       const du = p2u - p1u, dv = p2v - p1v;
       const tt = Math.max(0, Math.min(1, ((au - p1u) * du + (v - p1v) * dv) / (du * du + dv * dv)));
-      const dist = Math.hypot(au - p1u - tt * du, v - p1v - tt * dv);
-      if (dist < w * S) {
-        if (tt > 0.75 && t < 0.15 && bn > 0.1) return setAir();
-        return setBone(1500 + 300 * bn);
+      const dist = len2(au - p1u - tt * du, v - p1v - tt * dv);
+      const width = w * S * (0.35 + 0.75 * tt) * (1 + 0.3 * noises.bone(u / 5, v / 5, zs / 5));
+      if (dist < width) {
+        if (tt > 0.7 && t < 0.16 && bn > 0.05) return setPixel(f, k, REGION.AIR, -1000);
+        return setPixel(f, k, REGION.BONE, 1350 + 350 * bn);
       }
     }
   }
@@ -171,20 +174,20 @@ export function classifySkullBase(f: SliceFields, k: number, head: HeadParams, n
         return true;
       }
       // Cerebellar folia: a finer fold pattern than the cerebral gyri.
-      const g = Math.abs(noises.gyri(u / 4.5 + 40, v / 4.5, zs / 4.5));
+      const g = Math.abs(noises.gyri(u / 7 + 40, v / 7, zs / 7));
       const depth = f.depth[k] ?? 0;
-      if (depth < 0.8 + 1.5 * head.atrophy || g < 0.05 + 0.05 * head.atrophy) {
+      if (depth < 0.8 + 1.5 * head.atrophy || (depth < 14 && g < (0.02 + 0.04 * head.atrophy) * (1 - depth / 14))) {
         f.region[k] = REGION.CSF;
         f.hu[k] = head.csfHu;
       } else {
         f.region[k] = REGION.CEREBELLUM;
-        f.hu[k] = (g < 0.22 ? head.grayHu : head.whiteHu + 4) + 1.5 * noises.texture(u / 3, v / 3, zs / 3);
+        f.hu[k] = 0.5 * (head.grayHu + head.whiteHu) + 4 + 1.5 * noises.texture(u / 3, v / 3, zs / 3);
       }
       return true;
     }
-    if (Math.abs(v - vt) < 0.8) {
+    if (Math.abs(v - vt) < 0.5) {
       f.region[k] = REGION.DURA; // tentorium edge
-      f.hu[k] = head.falxHu * 0.8;
+      f.hu[k] = 0.5 * (head.falxHu + head.grayHu);
       return true;
     }
   }
@@ -196,27 +199,22 @@ export function classifySkullBase(f: SliceFields, k: number, head: HeadParams, n
  * base. Writes the pixel and returns true when one of them owns it.
  */
 export function classifyDeepStructure(f: SliceFields, k: number, head: HeadParams, noises: HeadNoises, st: SliceStructures, u: number, v: number, zs: number, depth: number): boolean {
-  const set = (region: number, hu: number): true => {
-    f.region[k] = region;
-    f.hu[k] = hu;
-    return true;
-  };
-  if (inAny(st.choroid, u, v)) return set(REGION.VENTRICLE, head.choroidCalcHu);
-  if (inAny(st.ventricles, u, v)) return set(REGION.VENTRICLE, head.csfHu);
+  if (inAny(st.choroid, u, v)) return setPixel(f, k, REGION.VENTRICLE, head.choroidCalcHu);
+  if (inAny(st.ventricles, u, v)) return setPixel(f, k, REGION.VENTRICLE, head.csfHu);
   if (st.cisternCsf.length > 0) {
-    if (inAny(st.brainstem, u, v)) return set(REGION.BRAINSTEM, head.whiteHu + 5 + 1.2 * noises.texture(u / 4, v / 4, zs / 4));
-    if (inAny(st.cisternCsf, u, v)) return set(REGION.CSF, head.csfHu);
+    if (inAny(st.brainstem, u, v)) return setPixel(f, k, REGION.BRAINSTEM, head.whiteHu + 5 + 1.2 * noises.texture(u / 4, v / 4, zs / 4));
+    if (inAny(st.cisternCsf, u, v)) return setPixel(f, k, REGION.CSF, head.csfHu);
   }
   const au = Math.abs(u);
   if (st.falx && Math.abs(v) >= st.falxGap) {
-    if (au < 0.5) return set(REGION.DURA, head.falxHu);
-    if (au < 0.5 + st.fissureHalfWidth) return set(REGION.CSF, head.csfHu);
+    if (au < 0.5) return setPixel(f, k, REGION.DURA, head.falxHu);
+    if (au < 0.5 + st.fissureHalfWidth) return setPixel(f, k, REGION.CSF, head.csfHu);
   }
   if (st.sylvian && au > 24 * st.scale && depth > 0.5) {
     const line = -6 * st.scale + 0.35 * (au - 24 * st.scale);
     const wobble = 1.2 * noises.gyri(au / 6, v / 6, zs / 6);
-    if (Math.abs(v - line + wobble) < 0.9 + 1.4 * head.atrophy) return set(REGION.CSF, head.csfHu);
+    if (Math.abs(v - line + wobble) < 0.9 + 1.4 * head.atrophy) return setPixel(f, k, REGION.CSF, head.csfHu);
   }
-  if (inAny(st.deepGray, u, v)) return set(REGION.DEEP_GRAY, head.deepGrayHu + 1.2 * noises.texture(u / 4, v / 4, zs / 4));
+  if (inAny(st.deepGray, u, v)) return setPixel(f, k, REGION.DEEP_GRAY, head.deepGrayHu + 1.2 * noises.texture(u / 4, v / 4, zs / 4));
   return false;
 }

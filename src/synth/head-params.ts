@@ -61,7 +61,7 @@ export function drawHeadParams(rng: Rng, heightHint: number): HeadParams {
     centerY: rng.normal(0, 8),
     rotation: rng.normal(0, 0.09),
     harmonics: [2, 3, 4].map(() => ({ amp: rng.uniform(0, 0.025), phase: rng.uniform(0, 2 * Math.PI) })),
-    skullThickness: rng.uniform(5.5, 9),
+    skullThickness: rng.uniform(4.5, 7.5),
     temporalThinning: rng.uniform(0.3, 0.55),
     corticalHu: rng.uniform(1250, 1750),
     diploeHu: rng.uniform(450, 850),

@@ -13,7 +13,7 @@ import type { HeadParams } from './head-params.js';
 import { drawBleed, drawSubtypeSet, paintBleeds } from './hemorrhage.js';
 import type { Bleed } from './hemorrhage.js';
 import { createValueNoise } from './noise.js';
-import { addBeamHardening, addCorrelatedNoise, blurInPlace, createCircleTest, drawScannerParams } from './scanner.js';
+import { addBeamHardening, addCorrelatedNoise, blurInPlace, createCircleMask, drawScannerParams } from './scanner.js';
 import type { ScannerParams } from './scanner.js';
 import { encodeStoredPixels } from './encode-pixels.js';
 import { writeCtSliceFile } from './ct-dataset.js';
@@ -102,7 +102,7 @@ export function planStudy(seed: number, index: number, opts: PlanOptions): Study
   const head = drawHeadParams(rng, count * SLICE_THICKNESS_MM);
   const H = head.height;
   // Cover the head from the skull base up; short stacks (tests) centre on the mid-brain instead.
-  const bottom = scanLength >= 0.8 * H ? Math.min(H * rng.uniform(-0.06, 0.04), 0.98 * H - scanLength) : 0.5 * H - scanLength / 2 + rng.uniform(-5, 5);
+  const bottom = scanLength >= 0.8 * H ? Math.min(H * rng.uniform(-0.04, 0.03), 0.97 * H - scanLength) : 0.5 * H - scanLength / 2 + rng.uniform(-5, 5);
   const levels = Array.from({ length: count }, (_, k) => bottom + k * SLICE_THICKNESS_MM);
   const tablePos = Math.round(rng.uniform(-200, 50) * 10) / 10;
   const patientZ = levels.map((z) => Math.round((tablePos + z) * 100) / 100);
@@ -184,9 +184,7 @@ export function renderStudySlice(plan: StudyPlan, k: number): RenderedSlice {
   addBeamHardening(fields, plan.grid, plan.head, z / plan.head.height, plan.scanner, rng);
   blurInPlace(fields.hu, plan.size);
   addCorrelatedNoise(fields.hu, plan.size, plan.scanner.noiseSd, rng);
-  const inCircle = createCircleTest(plan.size, plan.scanner.circle);
-  const inside = new Uint8Array(n);
-  for (let j = 0; j < plan.size; j++) for (let i = 0; i < plan.size; i++) inside[j * plan.size + i] = inCircle(i, j) ? 1 : 0;
+  const inside = createCircleMask(plan.size, plan.scanner.circle);
   const stored = encodeStoredPixels(fields.hu, inside, plan.encoding, plan.rescaleIntercept);
   const dicom = writeCtSliceFile({
     patientId: plan.uids.patientId,
