@@ -37,14 +37,21 @@ function windowsKey(windows: readonly WindowPreset[], sigmoid: boolean): string 
   return `${sigmoid ? 's' : 'l'}:${windows.map((w) => `${w.level}/${w.width}`).join(',')}`;
 }
 
-/** Build (or fetch from the cache) the table for one raw kind, HU mapping and window stack. */
+/**
+ * Build (or fetch from the cache) the table for one raw kind, HU mapping and window stack.
+ * A mapping with HU jitter is a one-off (augmentation draws new values per sample): its table is
+ * filled only over the range of `raw` (the values it will be read at; ~4k of 64k entries for CT,
+ * ~13× cheaper) and not cached.
+ */
 export function getLookupTable<E extends LutEncoding>(
   kind: LutRawKind,
   hu: HuMapParams,
   windows: readonly WindowPreset[],
   sigmoid: boolean,
   encoding: E,
+  raw?: ArrayLike<number>,
 ): LookupTable<E> {
+  if (raw !== undefined && (hu.huOffset !== 0 || hu.huScale !== 1)) return buildLookupTable(kind, hu, windows, sigmoid, encoding, valueRange(raw));
   const key = `${kind}|${huMapKey(hu)}|${windowsKey(windows, sigmoid)}|${encoding}`;
   const hit = cache.get(key);
   if (hit) {
@@ -61,28 +68,53 @@ export function getLookupTable<E extends LutEncoding>(
   return table;
 }
 
-function buildLookupTable<E extends LutEncoding>(kind: LutRawKind, hu: HuMapParams, windows: readonly WindowPreset[], sigmoid: boolean, encoding: E): LookupTable<E> {
-  const bits = kind === 'u16' || kind === 's16' ? 16 : 8;
-  const size = 1 << bits;
+/** [min, max] of the values. */
+function valueRange(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+/**
+ * Fill a table for raw values in `range` (stored values, signed for signed kinds; default: every
+ * value of the kind). Entry index = the value's bit pattern, `raw & (size − 1)`.
+ */
+function buildLookupTable<E extends LutEncoding>(
+  kind: LutRawKind,
+  hu: HuMapParams,
+  windows: readonly WindowPreset[],
+  sigmoid: boolean,
+  encoding: E,
+  range?: readonly [number, number],
+): LookupTable<E> {
+  const size = kind === 'u16' || kind === 's16' ? 65536 : 256;
   const signed = kind === 's16' || kind === 's8';
+  const [lo, hi] = range ?? (signed ? [-size / 2, size / 2 - 1] : [0, size - 1]);
+  const mask = size - 1;
   const c = windows.length;
   const toHu = createHuMapper(hu);
   const fns = windows.map((w) => createWindowFunction(w, { sigmoid }));
-  const shift = 32 - bits;
   if (encoding === 'p3') {
     if (c > 3) throw new RangeError('p3 tables pack at most 3 channels');
     const table = new Float64Array(size);
-    for (let u = 0; u < size; u++) {
-      const h = toHu(signed ? (u << shift) >> shift : u);
+    for (let raw = lo; raw <= hi; raw++) {
+      const h = toHu(raw);
       let packed = 0;
       for (let ch = 0; ch < c; ch++) packed += Math.round((fns[ch] as (x: number) => number)(h) * Q7_SCALE) * (P3_FIELD[ch] as number);
-      table[u] = packed;
+      table[raw & mask] = packed;
     }
     return table as LookupTable<E>;
   }
-  const table = encoding === 'q8' ? new Uint16Array(size * c) : new Float32Array(size * c);
-  for (let u = 0; u < size; u++) {
-    const h = toHu(signed ? (u << shift) >> shift : u);
+  const n = size * c;
+  const table = encoding === 'q8' ? new Uint16Array(n) : new Float32Array(n);
+  for (let raw = lo; raw <= hi; raw++) {
+    const h = toHu(raw);
+    const u = raw & mask;
     for (let ch = 0; ch < c; ch++) {
       const v = (fns[ch] as (x: number) => number)(h);
       table[u * c + ch] = encoding === 'q8' ? Math.round(v * Q8_SCALE) : v;

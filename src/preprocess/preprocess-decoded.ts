@@ -77,17 +77,17 @@ export function preprocessDecoded(decoded: DecodedDicom, opts: PreprocessOptions
     const fy = rows / dh;
     const fx = cols / dw;
     if (opts.dtype === 'uint8' && fy === 2 && fx === 2 && c <= 3) {
-      const table = getLookupTable(kind, hu, opts.windows, sigmoid, 'p3');
+      const table = getLookupTable(kind, hu, opts.windows, sigmoid, 'p3', data);
       return { dtype: 'uint8', data: box2FromPackedTable(idx, table, cols, dh, dw, c), shape: [dh, dw, c] };
     }
     if (opts.dtype === 'uint8') {
       // q8 sums rounded once: round(Σq / (256 · fy · fx)).
-      const table = getLookupTable(kind, hu, opts.windows, sigmoid, 'q8');
+      const table = getLookupTable(kind, hu, opts.windows, sigmoid, 'q8', data);
       const div = 256 * fy * fx;
       const out = boxFromTable(idx, table, new Uint8Array(dh * dw * c), cols, [dh, dw, c], fy, fx, (sum) => Math.floor((sum + div / 2) / div));
       return { dtype: 'uint8', data: out, shape: [dh, dw, c] };
     }
-    const table = getLookupTable(kind, hu, opts.windows, sigmoid, 'f32');
+    const table = getLookupTable(kind, hu, opts.windows, sigmoid, 'f32', data);
     const inv = 1 / (fy * fx);
     const out =
       fy === 2 && fx === 2
@@ -100,7 +100,7 @@ export function preprocessDecoded(decoded: DecodedDicom, opts: PreprocessOptions
   const full = new Float32Array(n * c);
   if (kind !== undefined) {
     const idx = unsignedView(data);
-    const table = getLookupTable(kind, hu, opts.windows, sigmoid, 'f32');
+    const table = getLookupTable(kind, hu, opts.windows, sigmoid, 'f32', data);
     for (let i = 0; i < n; i++) {
       const t = (idx[i] as number) * c;
       for (let ch = 0; ch < c; ch++) full[i * c + ch] = table[t + ch] as number;

@@ -55,6 +55,7 @@ test('fused path equals the reference path: int16 phantom, all sizes, both dtype
     for (const dtype of ['uint8', 'float32'] as const) {
       assertFusedMatchesReference(d, { size, windows: BSS, dtype }, `int16 ${size} ${dtype}`);
       assertFusedMatchesReference(d, { size, windows: [WINDOW_PRESETS.bone], dtype, sigmoid: true }, `int16 sigmoid ${size} ${dtype}`);
+      assertFusedMatchesReference(d, { size, windows: [WINDOW_PRESETS.brain, WINDOW_PRESETS.bone], dtype }, `int16 2 windows ${size} ${dtype}`);
     }
   }
 });
@@ -103,6 +104,11 @@ test('HU jitter acts on HU before the windows: offset +40 equals stored values +
   const d = makeDecoded({ rows: 64, cols: 64, data: base });
   assertFusedMatchesReference(d, { size: 32, windows: BSS, dtype: 'uint8', huOffset: -17.5, huScale: 1.08 }, 'jitter uint8');
   assertFusedMatchesReference(d, { size: 32, windows: BSS, dtype: 'float32', huOffset: 12, huScale: 0.93 }, 'jitter float32');
+  // Jittered tables are filled only over the slice's raw range and never cached: the same jitter on
+  // a slice with a wider range must not read entries left unfilled for the first one.
+  const narrow = makeDecoded({ rows: 64, cols: 64, data: new Int16Array(64 * 64).fill(1064) });
+  preprocessDecoded(narrow, { size: 32, windows: BSS, dtype: 'uint8', huOffset: 5 });
+  assertFusedMatchesReference(d, { size: 32, windows: BSS, dtype: 'uint8', huOffset: 5 }, 'jitter after a narrow-range slice');
 });
 
 test('multi-frame files: each frame separately, per-frame rescale honoured', () => {
