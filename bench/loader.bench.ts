@@ -2,7 +2,8 @@
  * `npm run bench:loader`: batches/s of the training loader on real RSNA slices (rsna-dev, 512×512
  * → 256×256, bss windows = 3 channels, batch 16), with and without augmentation, on 1 worker
  * thread (the trainer keeps the other core) and on the main thread for reference; also 2.5D context
- * (9 channels) and the tensor cache (second epoch). Files are warm in the page cache.
+ * (9 channels) and the tensor cache (second epoch). Files are warm in the page cache; each setting
+ * runs one warm-up batch first (worker start, codec init), so the figures are steady-state rates.
  * Prints one line per setting and a JSON summary.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
     const out: Record<string, number> = {};
     for (const [name, extra, workers] of settings) {
       const loader = createBatchLoader({ ...base, ...extra, workers });
-      if (extra.cacheDir) for await (const _ of loader.iterate(ids, 0)) void _; // fill the cache
+      // Warm-up (worker start, module load, codec init, lookup tables); with a cache: fill it.
+      for await (const _ of loader.iterate(extra.cacheDir ? ids : ids.slice(0, BATCH), 0)) void _;
       const t = performance.now();
       let batches = 0;
       for await (const _ of loader.iterate(ids, 1)) batches++;

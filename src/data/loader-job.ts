@@ -9,11 +9,12 @@
  * (C = 3W); a missing neighbour (series end) repeats the current slice. An unreadable neighbour is
  * replaced by the current slice too and reported; an unreadable current slice drops the item.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ichError, toIchError } from '../core/errors.js';
 import type { Image } from '../core/tensor.js';
-import { decodeDicom } from '../dicom/index.js';
+import { decodeDicomSync, initCodecs } from '../dicom/index.js';
+import { readFileStart } from './read-file-start.js';
 import {
   applyAugment,
   huJitterOf,
@@ -70,12 +71,21 @@ export interface LoadJobResult {
   failures: LoadFailure[];
 }
 
+/** Codecs (JPEG, JPEG-LS, J2K, HTJ2K) load once per thread; if they cannot, compressed files fail one by one. */
+let codecs: Promise<unknown> | undefined;
+
+/** Decodes and preprocesses synchronously: the shared read buffer is only valid until the next read. */
+function decodeAndPreprocess<D extends 'float32' | 'uint8'>(file: string, opts: PreprocessOptions & { dtype: D }): Image<D> {
+  const decoded = decodeDicomSync(readFileStart(file, Infinity).data, file);
+  return preprocessDecoded(decoded, opts) as Image<D>;
+}
+
 /**
  * One slice as a float32 HWC image in [0, 1]. With a cache file: read it when present (written by
  * an earlier epoch), else preprocess to uint8 and write it — so the first and later epochs see the
- * same (8-bit) values. Without a cache: float32 straight from the pipeline.
+ * same (8-bit) values. Without a cache: float32 straight from the pipeline, HU jitter included.
  */
-async function loadSlice(ref: SliceRef, opts: LoaderPreprocess, aug: AugmentParams | null): Promise<Image<'float32'>> {
+function loadSlice(ref: SliceRef, opts: LoaderPreprocess, aug: AugmentParams | null): Image<'float32'> {
   if (ref.cacheFile !== null) {
     let bytes: Image<'uint8'>;
     if (existsSync(ref.cacheFile)) {
@@ -84,8 +94,7 @@ async function loadSlice(ref: SliceRef, opts: LoaderPreprocess, aug: AugmentPara
       const [, h, w, c] = entry.tensor.shape;
       bytes = entry.tensor.dtype === 'uint8' ? { dtype: 'uint8', data: entry.tensor.data.subarray(0, h * w * c), shape: [h, w, c] } : quantize(entry.tensor.data.subarray(0, h * w * c), [h, w, c]);
     } else {
-      const decoded = await decodeDicom(readFileSync(ref.file), ref.file);
-      bytes = preprocessDecoded(decoded, { ...opts, dtype: 'uint8' });
+      bytes = decodeAndPreprocess(ref.file, { ...opts, dtype: 'uint8' });
       mkdirSync(dirname(ref.cacheFile), { recursive: true });
       writeTensorCache(ref.cacheFile, bytes, { windows: [...opts.windows], sigmoid: opts.sigmoid ?? false, source: ref.file, writer: 'ichscan loader' });
     }
@@ -93,8 +102,7 @@ async function loadSlice(ref: SliceRef, opts: LoaderPreprocess, aug: AugmentPara
     for (let i = 0; i < f.length; i++) f[i] = (bytes.data[i] as number) / 255;
     return { dtype: 'float32', data: f, shape: bytes.shape };
   }
-  const decoded = await decodeDicom(readFileSync(ref.file), ref.file);
-  return preprocessDecoded(decoded, { ...opts, dtype: 'float32', ...(aug ? huJitterOf(aug) : {}) });
+  return decodeAndPreprocess(ref.file, { ...opts, dtype: 'float32', ...(aug ? huJitterOf(aug) : {}) });
 }
 
 /** A cache written with other windows or size would silently feed wrong pixels: refuse it. */
@@ -141,23 +149,29 @@ export async function processLoadJob(job: LoadJob): Promise<LoadJobResult> {
   const y = new Float32Array(job.items.length * 6);
   const ids: string[] = [];
   const failures: LoadFailure[] = [];
+  await (codecs ??= initCodecs().catch(() => undefined));
   // Slices shared by items of this batch (neighbours) are read once per HU-jitter setting.
-  const memo = new Map<string, Promise<Image<'float32'>>>();
-  const slice = (ref: SliceRef, aug: AugmentParams | null): Promise<Image<'float32'>> => {
+  const memo = new Map<string, Image<'float32'> | { error: unknown }>();
+  const slice = (ref: SliceRef, aug: AugmentParams | null): Image<'float32'> => {
     const key = `${ref.file}|${ref.cacheFile === null && aug ? `${aug.huOffset},${aug.huScale}` : ''}`;
-    let p = memo.get(key);
-    if (!p) {
-      p = loadSlice(ref, job.preprocess, aug);
-      memo.set(key, p);
+    let got = memo.get(key);
+    if (!got) {
+      try {
+        got = loadSlice(ref, job.preprocess, aug);
+      } catch (error) {
+        got = { error };
+      }
+      memo.set(key, got);
     }
-    return p;
+    if ('error' in got) throw got.error;
+    return got;
   };
   for (const item of job.items) {
     const mid = Math.floor(item.slices.length / 2);
     const cur = item.slices[mid] as SliceRef;
     let centre: Image<'float32'>;
     try {
-      centre = await slice(cur, item.aug);
+      centre = slice(cur, item.aug);
     } catch (e) {
       const err = toIchError(e, 'ICH_E_DECODE', cur.file);
       failures.push({ id: item.id, file: cur.file, code: err.code, message: err.message, dropped: true });
@@ -171,7 +185,7 @@ export async function processLoadJob(job: LoadJob): Promise<LoadJobResult> {
         continue;
       }
       try {
-        parts.push(await slice(ref, item.aug));
+        parts.push(slice(ref, item.aug));
       } catch (e) {
         const err = toIchError(e, 'ICH_E_DECODE', ref.file);
         failures.push({ id: ref.id, file: ref.file, code: err.code, message: err.message, dropped: false });

@@ -4,12 +4,12 @@
  * that prefix (the parse fails) the whole file is read and parsed again, so the result never
  * depends on the prefix size. Runs in the scan workers and, with `workers: 0`, on the main thread.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { toIchError, type IchErrorCode } from '../core/errors.js';
 import { isImageId } from '../core/ids.js';
 import type { CtMeta } from '../dicom/types.js';
 import { readDicomHeader } from '../dicom/index.js';
+import { readFileStart } from './read-file-start.js';
 
 export const HEADER_PREFIX_BYTES = 64 * 1024;
 
@@ -95,37 +95,6 @@ export function metaToRecord(meta: CtMeta, file: string): ImageRecord {
 }
 
 /**
- * One read buffer per thread, reused for every file: allocating a fresh ~0.5 MB Buffer per file
- * (readFileSync) cost 4× the read itself here. Safe because a header becomes plain strings and
- * numbers (ImageRecord) before the next file is read. Files above REUSE_LIMIT get their own buffer.
- */
-const REUSE_LIMIT = 64 * 1024 * 1024;
-let shared = Buffer.allocUnsafe(1024 * 1024);
-
-/** Reads up to `limit` bytes from the start of a file; `whole` when the file ended before the limit. */
-function readStart(file: string, limit: number): { data: Buffer; whole: boolean } {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const want = Math.min(size, limit);
-    let buf = shared;
-    if (want > shared.length) {
-      buf = Buffer.allocUnsafe(want);
-      if (want <= REUSE_LIMIT) shared = buf;
-    }
-    let got = 0;
-    while (got < want) {
-      const n = readSync(fd, buf, got, want - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return { data: buf.subarray(0, got), whole: got >= size };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
  * The prefix read only pays when the header parser stops at Pixel Data; when it needs the whole
  * file (every prefix attempt of the first PREFIX_PROBE files failed), this thread stops trying.
  */
@@ -145,7 +114,7 @@ export function scanHeaderFile(absPath: string, relPath: string, prefixBytes = H
   try {
     let meta: CtMeta | undefined;
     if (prefixState.enabled) {
-      const prefix = readStart(absPath, prefixBytes);
+      const prefix = readFileStart(absPath, prefixBytes);
       try {
         meta = readDicomHeader(prefix.data, relPath);
         prefixState.hits++;
@@ -154,7 +123,7 @@ export function scanHeaderFile(absPath: string, relPath: string, prefixBytes = H
         notePrefixMiss();
       }
     }
-    meta ??= readDicomHeader(readStart(absPath, Infinity).data, relPath);
+    meta ??= readDicomHeader(readFileStart(absPath, Infinity).data, relPath);
     return { path: relPath, ok: true, record: metaToRecord(meta, relPath) };
   } catch (e) {
     const err = toIchError(e, 'ICH_E_FILE_READ', relPath);
