@@ -66,9 +66,19 @@ export async function runPreprocessJob(o: PreprocessJobOptions): Promise<Preproc
   const skipped = all.length - todo.length;
   o.onStart?.(todo.length, skipped);
 
-  const outcomes: FileOutcome[] = [];
+  // Only counters and failures are kept (800k outcome objects would cost ~100 MB).
+  const failures: PreprocessFailure[] = [];
+  let written = 0;
+  let frames = 0;
   const record = (batch: FileOutcome[]): void => {
-    outcomes.push(...batch);
+    for (const r of batch) {
+      if (r.ok) {
+        written++;
+        frames += r.frames;
+      } else {
+        failures.push({ file: r.rel, code: r.code, message: r.message });
+      }
+    }
     o.onProgress?.(batch.length);
   };
   if (o.workers <= 0 || todo.length === 0) {
@@ -77,14 +87,11 @@ export async function runPreprocessJob(o: PreprocessJobOptions): Promise<Preproc
     await runOnWorkers(inputDir, outDir, todo, o.settings, o.workers, record);
   }
 
-  const failures = outcomes.filter((r): r is Extract<FileOutcome, { ok: false }> => !r.ok).map((r) => ({ file: r.rel, code: r.code, message: r.message }));
   const failuresFile = join(outDir, FAILURES_FILE);
   writeFileAtomicSync(failuresFile, Buffer.from(failures.map((f) => `${JSON.stringify(f)}\n`).join(''), 'utf8'));
-  let frames = 0;
-  for (const r of outcomes) if (r.ok) frames += r.frames;
   return {
     files: all.length,
-    written: outcomes.length - failures.length,
+    written,
     skipped,
     failed: failures.length,
     frames,
