@@ -54,18 +54,24 @@ export function decodeEncapsulatedPixels(ds: DataSet, meta: CtMeta, encoding: Ex
 }
 
 /**
- * pydicom 2.3 returns signed values sign-extended from BitsStored. Codecs that hand back unsigned
- * samples for signed data (CharLS always; OpenJPEG when the codestream says unsigned) leave the
- * sign bits clear: sign-extend from BitsStored when PixelRepresentation = 1 and BitsStored < BitsAllocated,
- * and from the codestream precision when a J2K codestream is signed but the header is not.
+ * Signed data with BitsStored < BitsAllocated must come out sign-extended from BitsStored, as
+ * pydicom gives it for CT. Encoders store such samples as BitsStored-bit words (dcmtk and GDCM mask
+ * them), and the codecs hand them back without the sign bits: CharLS always, libjpeg for lossless
+ * JPEG, OpenJPEG/OpenJPH when the codestream says unsigned. So every codec's output is sign-extended
+ * from BitsStored — idempotent on values that are already extended — except a J2K codestream that is
+ * itself signed with a precision above BitsStored (its values are already right and may not fit).
+ * A J2K codestream that says signed while the header says unsigned is followed, as pydicom does
+ * (int16, extended from the codestream precision). RLE keeps whole bytes and is left as stored.
  */
 function matchPydicomSign(data: RawArray, meta: CtMeta, encoding: PixelEncoding, j2k: { signed: boolean; precision: number } | undefined): void {
+  if (encoding === 'rle' || encoding === 'native') return;
   if (j2k?.signed && meta.pixelRepresentation === 0) {
     if (j2k.precision < meta.bitsAllocated) signExtendInPlace(data, j2k.precision);
     return;
   }
   if (meta.pixelRepresentation !== 1 || meta.bitsStored >= meta.bitsAllocated) return;
-  if (encoding === 'jpeg-ls' || ((encoding === 'jpeg2000' || encoding === 'htj2k') && j2k && !j2k.signed)) signExtendInPlace(data, meta.bitsStored);
+  if (j2k?.signed && j2k.precision > meta.bitsStored) return;
+  signExtendInPlace(data, meta.bitsStored);
 }
 
 /** Splits fragments into frames (see the module comment); every slice checked against the buffer. */

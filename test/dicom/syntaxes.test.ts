@@ -114,11 +114,17 @@ const CODECS: [string, Codec, string][] = [
   ['1.2.840.10008.1.2.4.201', 'encodeHtJpeg2000', 'HTJ2K lossless'],
 ];
 
-function encodeFrame(codec: Codec, frame: Int16Array | Uint16Array, bitsStored: number, pr: 0 | 1): Uint8Array {
+function encodeFrame(
+  codec: Codec,
+  frame: Int16Array | Uint16Array | Uint8Array,
+  bitsStored: number,
+  pr: 0 | 1,
+  params: Record<string, number | boolean> = { lossy: false },
+): Uint8Array {
   const ctx = new dcmjsCodecs.Context({
     width: COLS,
     height: ROWS,
-    bitsAllocated: 16,
+    bitsAllocated: frame.BYTES_PER_ELEMENT * 8,
     bitsStored,
     samplesPerPixel: 1,
     pixelRepresentation: pr,
@@ -126,7 +132,7 @@ function encodeFrame(codec: Codec, frame: Int16Array | Uint16Array, bitsStored: 
     photometricInterpretation: 'MONOCHROME2',
     decodedBuffer: new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength),
   });
-  const out = dcmjsCodecs.NativeCodecs[codec](ctx, { lossy: false }).getEncodedBuffer();
+  const out = dcmjsCodecs.NativeCodecs[codec](ctx, params).getEncodedBuffer();
   assert.ok(out && out.length > 0, `${codec} produced a codestream`);
   return out;
 }
@@ -134,12 +140,15 @@ function encodeFrame(codec: Codec, frame: Int16Array | Uint16Array, bitsStored: 
 for (const [ts, codec, name] of CODECS) {
   test(`${name}: 12-bit signed/unsigned and 16-bit, multi-frame, fragment layouts`, async () => {
     await initCodecs();
-    for (const [bitsStored, pr] of [[12, 1], [12, 0], [16, 1], [16, 0]] as const) {
+    // 'masked': signed 12-bit samples given to the encoder as unsigned 12-bit words, as dcmtk and
+    // GDCM write them; 'extended': given as sign-extended int16 with PixelRepresentation 1.
+    for (const [bitsStored, pr, input] of [[12, 1, 'masked'], [12, 1, 'extended'], [12, 0, ''], [16, 1, ''], [16, 0, '']] as const) {
       const frames = 2;
       const Ctor = pr === 1 ? Int16Array : Uint16Array;
       const samples = makeSamples(Ctor as { new (n: number): Int16Array | Uint16Array }, frames, bitsStored, pr === 1, bitsStored + pr);
       const per = ROWS * COLS;
-      const encoded = [0, 1].map((f) => encodeFrame(codec, samples.subarray(f * per, (f + 1) * per), bitsStored, pr));
+      const toEncode = input === 'masked' ? new Uint16Array(samples.length).map((_, i) => samples[i]! & 0xfff) : samples;
+      const encoded = [0, 1].map((f) => encodeFrame(codec, toEncode.subarray(f * per, (f + 1) * per), bitsStored, input === 'masked' ? 0 : pr));
       const elements = ctElements({ rows: ROWS, columns: COLS, frames, bitsStored, pixelRepresentation: pr });
       // (a) one fragment per frame, (b) frame 0 split in two fragments with an offset table, (c) split, no table.
       const half = Math.floor(encoded[0]!.length / 2) & ~1;
@@ -152,12 +161,46 @@ for (const [ts, codec, name] of CODECS) {
       for (const [i, pixels] of layouts.entries()) {
         const file = buildDicom({ transferSyntax: ts, elements, pixels });
         const d = await decodeDicom(file, `${name}.dcm`);
-        assert.equal(d.raw.data.constructor, Ctor, `${name} ${bitsStored}/${pr} layout ${i}: dtype`);
-        assert.deepEqual(Array.from(d.raw.data), Array.from(samples), `${name} ${bitsStored}/${pr} layout ${i}: values`);
+        assert.equal(d.raw.data.constructor, Ctor, `${name} ${bitsStored}/${pr} ${input} layout ${i}: dtype`);
+        assert.deepEqual(Array.from(d.raw.data), Array.from(samples), `${name} ${bitsStored}/${pr} ${input} layout ${i}: values`);
       }
     }
   });
 }
+
+test('JPEG lossless process 14, predictors 2–7 (1.2.840.10008.1.2.4.57), signed 12-bit: exact', async () => {
+  await initCodecs();
+  const samples = makeSamples(Int16Array, 1, 12, true, 5);
+  const masked = new Uint16Array(samples.length).map((_, i) => samples[i]! & 0xfff);
+  for (const predictor of [2, 3, 4, 5, 6, 7]) {
+    // Predictors 5–7 shift differences, so only 12-bit words (as real encoders write) survive the round trip.
+    const enc = encodeFrame('encodeJpeg', masked, 12, 0, { lossy: false, predictor });
+    const file = buildDicom({ transferSyntax: '1.2.840.10008.1.2.4.57', elements: ctElements({ rows: ROWS, columns: COLS, bitsStored: 12 }), pixels: { fragments: [enc] } });
+    assert.deepEqual(Array.from((await decodeDicom(file, 'p.dcm')).raw.data), Array.from(samples), `predictor ${predictor}`);
+  }
+});
+
+test('lossy syntaxes (JPEG baseline 8-bit, JPEG-LS near-lossless, J2K, HTJ2K) decode within the encoder error', async () => {
+  await initCodecs();
+  // A smooth test image: lossy codecs reproduce it closely, so a wrong decode path (byte order, sign, frame) cannot pass.
+  const smooth = (Ctor: { new (n: number): Int16Array | Uint8Array }, lo: number, hi: number) =>
+    new Ctor(ROWS * COLS).map((_, i) => Math.round(lo + ((hi - lo) * (1 + Math.sin((i % COLS) / 4) * Math.cos(Math.floor(i / COLS) / 5))) / 2));
+  const cases = [
+    ['1.2.840.10008.1.2.4.50', 'encodeJpeg', smooth(Uint8Array, 0, 255), 8, 0, { lossy: true, quality: 95 }, 12],
+    ['1.2.840.10008.1.2.4.81', 'encodeJpegLs', smooth(Int16Array, -1024, 2000), 16, 1, { lossy: true, allowedLossyError: 3 }, 3],
+    ['1.2.840.10008.1.2.4.91', 'encodeJpeg2000', smooth(Int16Array, -1024, 2000), 16, 1, { lossy: true, rate: 2 }, 60],
+    ['1.2.840.10008.1.2.4.203', 'encodeHtJpeg2000', smooth(Int16Array, -1024, 2000), 16, 1, { lossy: true }, 60],
+  ] as const;
+  for (const [ts, codec, samples, bits, pr, params, tolerance] of cases) {
+    const enc = encodeFrame(codec, samples, bits, pr, params);
+    const file = buildDicom({ transferSyntax: ts, elements: ctElements({ rows: ROWS, columns: COLS, bitsAllocated: bits, pixelRepresentation: pr }), pixels: { fragments: [enc] } });
+    const d = await decodeDicom(file, `${ts}.dcm`);
+    assert.equal(d.raw.data.constructor, samples.constructor, ts);
+    let maxErr = 0;
+    for (let i = 0; i < samples.length; i++) maxErr = Math.max(maxErr, Math.abs(d.raw.data[i]! - samples[i]!));
+    assert.ok(maxErr <= tolerance, `${ts}: max error ${maxErr} > ${tolerance}`);
+  }
+});
 
 test('a compressed single frame split into several fragments is joined', async () => {
   await initCodecs();
