@@ -37,7 +37,13 @@ export async function decodeDicom(bytes: Uint8Array, file: string): Promise<Deco
   const parsed = guard(file, () => parseDataSet(bytes, file));
   if (!codecsReady()) {
     const ts = lookUpTransferSyntax(parsed.transferSyntaxUid);
-    if (ts && ts.encoding !== 'native' && ts.encoding !== 'rle') await initCodecs();
+    if (ts && ts.encoding !== 'native' && ts.encoding !== 'rle') {
+      try {
+        await initCodecs();
+      } catch (e) {
+        throw toIchError(e, 'ICH_E_DECODE', file);
+      }
+    }
   }
   return guard(file, () => decodeParsed(parsed, file));
 }
