@@ -51,11 +51,18 @@ async function main(): Promise<void> {
     for (const workers of [0, 1, 2, availableParallelism()].filter((w, i, a) => a.indexOf(w) === i)) {
       const db = join(work, `w${workers}.db`);
       t = performance.now();
+      const cpu0 = process.cpuUsage();
       const r = await buildIndex({ dir: tree, db, workers, progress: false });
       const s = (performance.now() - t) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuUsPerFile = (cpu.user + cpu.system) / n;
       if (r.summary.images !== n) throw new Error(`indexed ${r.summary.images} of ${n}`);
       results[`index_workers${workers}`] = n / s;
-      console.log(`ichscan index, workers ${workers}: ${n} files in ${s.toFixed(2)} s = ${(n / s).toFixed(0)} headers/s (walk, scan, SQLite, ordering)`);
+      results[`cpuUsPerFile_workers${workers}`] = cpuUsPerFile;
+      // CPU time per file (all threads) is robust to other load: 2 idle cores could do ~2e6 / it files/s.
+      console.log(
+        `ichscan index, workers ${workers}: ${n} files in ${s.toFixed(2)} s = ${(n / s).toFixed(0)} headers/s (walk, scan, SQLite, ordering); CPU ${cpuUsPerFile.toFixed(0)} µs/file (all threads)`,
+      );
       if (workers === availableParallelism()) {
         t = performance.now();
         const again = await buildIndex({ dir: tree, db, workers, progress: false });

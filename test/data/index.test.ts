@@ -122,3 +122,23 @@ test('image id is the file stem for Kaggle names, else the SOPInstanceUID', () =
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('ichscan index CLI: text summary, usage errors, missing folder', async () => {
+  const { runCliCaptured } = await import('../helpers/cli.js');
+  const dir = tmp();
+  try {
+    writeTinyDataset(join(dir, 'images'), 2, 3);
+    const db = join(dir, 'i.db');
+    const ok = await runCliCaptured(['index', join(dir, 'images'), '--db', db, '--workers', '0']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /scanned 6 files, skipped 0 unchanged/);
+    assert.match(ok.stdout, /images 6, series 2, studies 2, patients 2, errors 0/);
+    assert.equal((await runCliCaptured(['index', join(dir, 'images')])).code, 2, '--db is required');
+    assert.equal((await runCliCaptured(['index', '--db', db])).code, 2, 'a folder is required');
+    const missing = await runCliCaptured(['index', join(dir, 'nope'), '--db', join(dir, 'other.db')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /ICH_E_FILE_NOT_FOUND/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
