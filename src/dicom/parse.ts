@@ -28,10 +28,15 @@ const VRS = new Set(
 export function parseDataSet(bytes: Uint8Array, file: string): ParsedDataSet {
   const buf = asBuffer(bytes);
   if (buf.length >= PREAMBLE + 4 && hasDicmPrefix(buf, PREAMBLE)) {
-    const metaEnd = walkMetaGroup(buf, PREAMBLE + 4, file);
-    if (metaEnd.transferSyntaxUid !== undefined) return runParser(buf, undefined, file);
+    let meta: { end: number; transferSyntaxUid: string | undefined } | undefined;
+    try {
+      meta = walkMetaGroup(buf, PREAMBLE + 4, file);
+    } catch {
+      // A malformed meta group: let dicom-parser try (and report) it.
+    }
     // Meta header without (0002,0010): guess the dataset's encoding from its first element.
-    return parseBareDataSet(buf.subarray(metaEnd.end), file);
+    if (meta && meta.transferSyntaxUid === undefined) return parseBareDataSet(buf.subarray(meta.end), file);
+    return runParser(buf, undefined, file);
   }
   if (buf.length >= 8 && readU16LE(buf, 0) === 0x0002 && isVr(buf, 4)) {
     // Meta group present but no preamble/"DICM": parse the dataset after it.
