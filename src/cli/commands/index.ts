@@ -12,6 +12,9 @@ import { synthCommand } from './synth.js';
 import { predictCommand } from './predict.js';
 import { evaluateCommand } from './evaluate.js';
 import { submitCommand } from './submit.js';
+import { benchInferCommand } from './bench-infer.js';
+import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
+import { benchTrainCommand } from './bench-train.js';
 
-export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, trainCommand];
+export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, benchInferCommand, demoCommand, trainCommand, benchTrainCommand];

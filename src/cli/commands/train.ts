@@ -91,19 +91,13 @@ export const trainCommand: Command = {
   },
   async run(args, io) {
     const resumeDir = getString(args, 'resume');
-    let runDir: string;
-    let config: TrainConfig;
-    if (resumeDir !== undefined) {
-      runDir = resolve(io.cwd, resumeDir);
-      config = readRunConfig(runDir);
-    } else {
-      runDir = resolve(io.cwd, requireString(args, 'out'));
-      config = configFromFlags(args, io.cwd);
-      createRunDir(runDir, config, getBool(args, 'force'));
-    }
-    await initBackend(config.backend);
+    const runDir = resolve(io.cwd, resumeDir ?? requireString(args, 'out'));
+    const config = resumeDir !== undefined ? readRunConfig(runDir) : configFromFlags(args, io.cwd);
+    // Open the data first: a bad index must not leave a half-made run folder behind.
     const data = openTrainingData(config);
     try {
+      if (resumeDir === undefined) createRunDir(runDir, config, getBool(args, 'force'));
+      await initBackend(config.backend);
       const summary = await runTraining({ config, runDir, data, resume: resumeDir !== undefined, log: io.stderr, quiet: getBool(args, 'quiet') });
       if (getBool(args, 'json')) io.stdout.write(`${JSON.stringify(summary)}\n`);
       else io.stdout.write(`trained ${summary.epochs} epochs; best epoch ${summary.bestEpoch === null ? '-' : summary.bestEpoch + 1}, val weighted log loss ${summary.bestValLoss?.toFixed(4) ?? '-'}; model in ${runDir}/model\n`);

@@ -52,6 +52,10 @@ export function countMultiplyAdds(model: tf.LayersModel): number {
   let total = 0;
   for (const layer of model.layers) {
     const cls = layer.getClassName();
+    if (layer instanceof tf.LayersModel) {
+      total += countMultiplyAdds(layer); // a nested model (e.g. the InceptionV3 trunk)
+      continue;
+    }
     const out = layer.outputShape as (number | null)[];
     const weights = layer.getWeights();
     const kernel = weights[0];

@@ -1,0 +1,49 @@
+/**
+ * `ichscan bench train --model <name> --size S --batch B --steps N [--json]`: training throughput
+ * on random data (see docs/commands/bench-train.md).
+ */
+import { getBool, getInt, getString } from '../args.js';
+import type { Command } from '../command.js';
+import { ARCHITECTURES, DEFAULT_ARCHITECTURE, parseArchitectureName } from '../../model/architectures/index.js';
+import { BACKEND_NAMES, initBackend, parseBackendName } from '../../model/engine/index.js';
+import { benchTrain } from '../../train/bench.js';
+
+export const benchTrainCommand: Command = {
+  spec: {
+    name: 'bench train',
+    summary: 'Measure training throughput (img/s) of a model on random data',
+    usage: 'ichscan bench train --model <name> [--size 256] [--batch 16] [--steps 5] [--json]',
+    flags: {
+      model: { type: 'string', arg: '<name>', help: `Architecture: ${Object.keys(ARCHITECTURES).join(', ')} (default ${DEFAULT_ARCHITECTURE})` },
+      size: { type: 'number', arg: '<px>', help: 'Input size (default 256)' },
+      batch: { type: 'number', arg: '<n>', help: 'Batch size (default 16)' },
+      steps: { type: 'number', arg: '<n>', help: 'Timed steps after one warm-up step (default 5)' },
+      channels: { type: 'number', arg: '<c>', help: 'Input channels (default 3)' },
+      seed: { type: 'number', arg: '<s>', help: 'Seed of weights and data (default 0)' },
+      backend: { type: 'string', arg: '<name>', help: `Compute backend: ${BACKEND_NAMES.join(' | ')} (default wasm)` },
+      json: { type: 'boolean', help: 'Print {"model","size","batch","imgPerSec","gflopsPerImage","peakRssMb","stepSeconds","backend"}' },
+    },
+  },
+  async run(args, io) {
+    const backend = parseBackendName(getString(args, 'backend') ?? 'wasm');
+    const opts = {
+      model: parseArchitectureName(getString(args, 'model') ?? DEFAULT_ARCHITECTURE),
+      size: getInt(args, 'size', 16, 1024) ?? 256,
+      batch: getInt(args, 'batch', 1, 4096) ?? 16,
+      steps: getInt(args, 'steps', 1, 10000) ?? 5,
+      channels: getInt(args, 'channels', 1, 64) ?? 3,
+      seed: getInt(args, 'seed', 0, 0xffffffff) ?? 0,
+    };
+    await initBackend(backend);
+    const r = await benchTrain(opts);
+    if (getBool(args, 'json')) {
+      io.stdout.write(`${JSON.stringify(r)}\n`);
+    } else {
+      io.stdout.write(
+        `${r.model} @${r.size} batch ${r.batch} on ${r.backend}: ${r.imgPerSec.toFixed(2)} img/s (${r.stepSeconds.toFixed(2)} s/step), ` +
+          `${r.gflopsPerImage.toFixed(2)} GFLOP/image forward, ${(r.imgPerSec * r.gflopsPerImage * 3).toFixed(1)} GFLOP/s (train ≈ 3× forward), peak RSS ${r.peakRssMb.toFixed(0)} MB\n`,
+      );
+    }
+    return 0;
+  },
+};
