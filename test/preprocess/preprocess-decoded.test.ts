@@ -161,6 +161,7 @@ test('real rsna-dev slices (all three encodings): fused path equals the referenc
     const d = decodeDicomSync(readFileSync(file), file);
     seen.add(`${d.raw.data.constructor.name}/${d.meta.bitsStored}`);
     assertFusedMatchesReference(d, { size: 256, windows: BSS, dtype: 'uint8' }, `${names[i]} 256 uint8`);
+    assertFusedMatchesReference(d, { size: 256, windows: BSS, dtype: 'float32' }, `${names[i]} 256 float32`);
     assertFusedMatchesReference(d, { size: 224, windows: BSS, dtype: 'float32' }, `${names[i]} 224 float32`);
   }
   assert.ok(seen.size >= 2, `expected several raw encodings, saw ${[...seen].join(', ')}`);
