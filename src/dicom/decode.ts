@@ -10,10 +10,10 @@ import { extractCtMeta } from './header.js';
 import { readNativePixels } from './native.js';
 import { decodeEncapsulatedPixels } from './encapsulated.js';
 import { codecsReady, initCodecs } from './codecs.js';
-
-export { initCodecs };
 import { lookUpTransferSyntax } from './transfer-syntax.js';
 import type { CtMeta, DecodedDicom } from './types.js';
+
+export { initCodecs };
 
 /** Reads metadata only (no pixel decode). Throws IchError naming `file`. */
 export function readDicomHeader(bytes: Uint8Array, file: string): CtMeta {
