@@ -1,0 +1,112 @@
+/**
+ * `ichscan bench infer --model <name|dir> --size S --batch B --json`: ONNX Runtime throughput in
+ * images/s and the latency of one 40-slice study from DICOM files to verdict.
+ * `--model` is a model folder / shipped model, or a zoo architecture name (built untrained and
+ * exported to ONNX on the fly). Without `--study`, a 40-slice synthetic study is generated first.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from '../command.js';
+import { getBool, getInt, getNumber, getString } from '../args.js';
+import { ichError } from '../../core/errors.js';
+import { resolveModelDir, readModelCard } from '../../infer/model-card.js';
+import { openScorer } from '../../infer/scorer.js';
+import { measureStudyLatency, measureThroughput, removeTemp, writeBenchModelFolder } from '../../infer/bench-infer.js';
+import { createOnnxEngine } from '../../model/onnx/runner.js';
+import { ensureDerivedTrunk } from '../../infer/derive-trunk.js';
+import { parseProvider } from './infer-flags.js';
+
+async function syntheticStudy(dir: string): Promise<string> {
+  const { generateSynthDataset } = await import('../../synth/index.js');
+  await generateSynthDataset({ studies: 1, slicesPerStudy: [40, 40], size: 512, seed: 40, prevalence: 1, out: dir });
+  return join(dir, 'images');
+}
+
+async function exportArchitecture(name: string, size: number): Promise<Uint8Array> {
+  const tf = await import('@tensorflow/tfjs');
+  tf.env().set('PROD', true);
+  await tf.setBackend('cpu');
+  const { buildModel, parseArchitectureName } = await import('../../model/architectures/index.js');
+  const { exportLayersModelToOnnx } = await import('../../model/onnx/export.js');
+  const arch = parseArchitectureName(name);
+  const model = await buildModel(arch, { size, channels: 3, seed: 1 });
+  const bytes = exportLayersModelToOnnx(model, { docString: `${arch} (untrained, benchmark)` });
+  model.dispose();
+  return bytes;
+}
+
+export const benchInferCommand: Command = {
+  spec: {
+    name: 'bench infer',
+    summary: 'Inference throughput (img/s) and 40-slice study latency (DICOM → verdict)',
+    usage: 'ichscan bench infer [--model <name|dir>] [--size S] [--batch B] [--study <dir>] [--json]',
+    flags: {
+      model: { type: 'string', arg: '<name|dir>', help: 'Model folder, shipped model name, or zoo architecture (ichnet, inceptionv3, …)', default: 'default' },
+      size: { type: 'number', arg: '<px>', help: "Input size for an architecture name (a model folder uses its card's size)", default: 256 },
+      batch: { type: 'number', arg: '<n>', help: 'Images per inference call', default: 8 },
+      seconds: { type: 'number', arg: '<s>', help: 'Minimum measuring time for the throughput', default: 5 },
+      study: { type: 'string', arg: '<dir>', help: 'Folder with one study for the latency (default: a generated 40-slice synthetic study)' },
+      threads: { type: 'number', arg: '<n>', help: 'ONNX Runtime intra-op threads (0 = one per core)', default: 0 },
+      provider: { type: 'string', arg: '<auto|cpu|cuda>', help: 'ONNX Runtime execution provider', default: 'auto' },
+      json: { type: 'boolean', help: 'Print {"model","size","batch","imgPerSec",…} as JSON' },
+    },
+  },
+  async run(args, io) {
+    const modelArg = getString(args, 'model') ?? 'default';
+    const batch = getInt(args, 'batch', 1, 1024) ?? 8;
+    const threads = getInt(args, 'threads', 0, 256) ?? 0;
+    const provider = parseProvider(getString(args, 'provider'));
+    const seconds = getNumber(args, 'seconds') ?? 5;
+    const temps: string[] = [];
+    try {
+      let dir: string;
+      let size: number;
+      try {
+        dir = resolveModelDir(modelArg, io.cwd);
+        size = readModelCard(dir).inputSize;
+      } catch (e) {
+        if (!/^[a-z0-9-]+$/.test(modelArg)) throw e;
+        size = getInt(args, 'size', 32, 2048) ?? 256;
+        io.stderr.write(`building ${modelArg} at ${size} px (untrained) and exporting it to ONNX\n`);
+        dir = writeBenchModelFolder(await exportArchitecture(modelArg, size), modelArg, size);
+        temps.push(dir);
+      }
+      const card = readModelCard(dir);
+      // Throughput of the image model (the trunk for embedding-head models; the head is negligible).
+      const imageModel = card.kind === 'slice' ? join(dir, 'model.onnx') : card.trunk?.file ? join(dir, card.trunk.file) : await ensureDerivedTrunk(card.trunk?.derive ?? 'nsfwjs-inceptionv3-gap', size, card.windows.length, (l) => io.stderr.write(`${l}\n`));
+      const engine = await createOnnxEngine(imageModel, { threads, provider });
+      const channels = card.windows.length * (card.kind === 'slice' ? 2 * card.context + 1 : 1);
+      io.stderr.write(`throughput: ${card.architecture} @ ${size} px, batch ${batch}, ${engine.name}\n`);
+      const tp = await measureThroughput(engine, batch, size, channels, seconds);
+      await engine.dispose();
+      let studyDir = getString(args, 'study');
+      if (studyDir === undefined) {
+        const tmp = mkdtempSync(join(tmpdir(), 'ichscan-bench-study-'));
+        temps.push(tmp);
+        io.stderr.write('generating a 40-slice synthetic study for the latency\n');
+        studyDir = await syntheticStudy(tmp);
+      }
+      if (!existsSync(studyDir)) throw ichError('ICH_E_FILE_NOT_FOUND', 'study folder', { file: studyDir });
+      const scorer = await openScorer(dir, { threads, provider, batch });
+      await measureStudyLatency(scorer, studyDir); // warm-up run (page cache, codecs, sessions)
+      const lat = await measureStudyLatency(scorer, studyDir);
+      await scorer.dispose();
+      const result = {
+        model: modelArg,
+        size,
+        batch,
+        imgPerSec: Number(tp.imgPerSec.toFixed(2)),
+        engine: engine.name,
+        threads,
+        studySlices: lat.slices,
+        studyLatencySeconds: Number(lat.seconds.toFixed(3)),
+      };
+      if (getBool(args, 'json')) io.stdout.write(`${JSON.stringify(result)}\n`);
+      else io.stdout.write(`${result.model} @ ${size} px, batch ${batch}: ${result.imgPerSec} img/s (${result.engine}); ${lat.slices}-slice study DICOM → verdict: ${result.studyLatencySeconds} s\n`);
+      return 0;
+    } finally {
+      for (const t of temps) removeTemp(t);
+    }
+  },
+};
