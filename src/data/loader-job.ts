@@ -96,7 +96,14 @@ function loadSlice(ref: SliceRef, opts: LoaderPreprocess, aug: AugmentParams | n
     } else {
       bytes = decodeAndPreprocess(ref.file, { ...opts, dtype: 'uint8' });
       mkdirSync(dirname(ref.cacheFile), { recursive: true });
-      writeTensorCache(ref.cacheFile, bytes, { windows: [...opts.windows], sigmoid: opts.sigmoid ?? false, source: ref.file, writer: 'ichscan loader' });
+      writeTensorCache(ref.cacheFile, bytes, {
+        windows: [...opts.windows],
+        sigmoid: opts.sigmoid ?? false,
+        rsna12BitFix: opts.rsna12BitFix ?? true,
+        padToAir: opts.padToAir ?? true,
+        source: ref.file,
+        writer: 'ichscan loader',
+      });
     }
     const f = new Float32Array(bytes.data.length);
     for (let i = 0; i < f.length; i++) f[i] = (bytes.data[i] as number) / 255;
@@ -114,8 +121,13 @@ function checkCacheMatches(entry: TensorCacheEntry, opts: LoaderPreprocess, file
     w === tw &&
     entry.meta.sigmoid === (opts.sigmoid ?? false) &&
     entry.meta.windows.length === opts.windows.length &&
-    entry.meta.windows.every((win, i) => win.level === opts.windows[i]?.level && win.width === opts.windows[i]?.width);
-  if (!same) throw ichError('ICH_E_CACHE_FORMAT', `made with other settings (${h}×${w}, windows ${entry.meta.windows.map((x) => x.name).join('+')}); use another cache folder`, { file });
+    entry.meta.windows.every((win, i) => win.level === opts.windows[i]?.level && win.width === opts.windows[i]?.width) &&
+    (entry.meta.rsna12BitFix === undefined || entry.meta.rsna12BitFix === (opts.rsna12BitFix ?? true)) &&
+    (entry.meta.padToAir === undefined || entry.meta.padToAir === (opts.padToAir ?? true));
+  if (!same) {
+    const made = `${h}×${w}, windows ${entry.meta.windows.map((x) => x.name).join('+')}, sigmoid ${entry.meta.sigmoid}, 12-bit fix ${entry.meta.rsna12BitFix ?? '?'}, pad to air ${entry.meta.padToAir ?? '?'}`;
+    throw ichError('ICH_E_CACHE_FORMAT', `made with other settings (${made}); use another cache folder`, { file });
+  }
 }
 
 function quantize(data: Float32Array | Uint8Array, shape: [number, number, number]): Image<'uint8'> {

@@ -168,3 +168,26 @@ test('backpressure: with prefetch 1 the loader builds at most one batch ahead of
   }
   assert.deepEqual(series.map((s) => s.rank), [0, 1, 2, 3, 4, 5], 'orderBySeries sorts by rank');
 });
+
+test('the cache written by `ichscan preprocess` is read by the loader (same file naming, same values)', async () => {
+  const { runCliCaptured } = await import('../helpers/cli.js');
+  const cacheDir = join(dir, 'cache-preprocess');
+  const r = await runCliCaptured(['preprocess', join(dir, 'images'), '--out', cacheDir, '--size', '8', '--windows', 'brain,soft', '--workers', '0', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const ids = slices.slice(0, 6).map((s) => asImageId(idOf(s)));
+  const opts = { batchSize: 6, preprocess: { size: 8, windows: [WINDOW_PRESETS.brain, WINDOW_PRESETS.soft] }, workers: 0 };
+  // Break the sources: every slice must come from the preprocess output.
+  for (const s of slices.slice(0, 6)) writeFileSync(join(dir, 'images', s.name), 'gone');
+  let cached;
+  try {
+    cached = await collect({ ...opts, cacheDir }, ids);
+  } finally {
+    for (const s of slices.slice(0, 6)) writeFileSync(join(dir, 'images', s.name), tinyCtBytes(s));
+  }
+  assert.deepEqual(cached.failures, []);
+  const direct = await collect(opts, ids);
+  const a = cached.batches[0]?.x.data ?? new Float32Array();
+  const b = direct.batches[0]?.x.data ?? new Float32Array(1);
+  assert.equal(a.length, b.length);
+  assert.ok(a.every((v, i) => Math.abs(v - (b[i] as number)) <= 0.5 / 255 + 1e-6));
+});
