@@ -6,7 +6,7 @@
  * angle, depth below the inner table, tissue region).
  */
 import type { HeadParams } from './head-params.js';
-import { obliquityFactor, sectionScale } from './head-params.js';
+import { midlineShiftAt, obliquityFactor, sectionScale } from './head-params.js';
 import { fractalNoise } from './noise.js';
 import type { Noise3 } from './noise.js';
 import { classifyDeepStructure, classifySkullBase, describeSliceStructures } from './brain-structures.js';
@@ -169,7 +169,7 @@ export function renderAnatomy(head: HeadParams, noises: HeadNoises, grid: SliceG
       }
       const depth = dOut - thick;
       if (classifySkullBase(f, k, head, noises, structures, u, v, zs, t)) continue;
-      if (classifyDeepStructure(f, k, head, noises, structures, u, v, zs, depth)) continue;
+      if (classifyDeepStructure(f, k, head, noises, structures, u - midlineShiftAt(head, z, v, b), v, zs, depth)) continue;
       // Convexity: surface CSF, cortex folded by a smooth random field (sulci at its zero set), white matter.
       const tex = noises.texture(u / 5, v / 5, zs / 5);
       if (depth < surfaceCsf) {

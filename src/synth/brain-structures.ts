@@ -53,6 +53,8 @@ export interface SliceStructures {
   scale: number;
   ventricles: Ellipse[];
   choroid: Ellipse[];
+  /** Basal ganglia calcifications (HU in head.basalGangliaCalcHu). */
+  bgCalc: Ellipse[];
   cisternCsf: Ellipse[];
   deepGray: Ellipse[];
   brainstem: Ellipse[];
@@ -78,6 +80,7 @@ export function describeSliceStructures(head: HeadParams, t: number): SliceStruc
   const fv = 1 + 1.3 * head.atrophy; // ventricle enlargement
   const ventricles: Ellipse[] = [];
   const choroid: Ellipse[] = [];
+  const bgCalc: Ellipse[] = [];
   const deepGray: Ellipse[] = [];
   const cisternCsf: Ellipse[] = [];
   const brainstem: Ellipse[] = [];
@@ -98,6 +101,7 @@ export function describeSliceStructures(head: HeadParams, t: number): SliceStruc
       deepGray.push(ellipse(side * 21 * S, -3 * S, 5.5 * bg * S, 12 * bg * S, side * 0.22));
       deepGray.push(ellipse(side * 9 * S, 11 * S, 6.5 * bg * S, 9 * bg * S, side * -0.1));
     }
+    if (head.basalGangliaCalcHu > 0 && bg > 0.5) bgCalc.push(ellipse(side * 16 * S, -2 * S, 1.6 * bg * S, 3.5 * bg * S, side * 0.22));
     const caud = span(t, 0.42, 0.58);
     if (caud > 0) deepGray.push(ellipse(side * (8 + 2 * fv) * S, -16 * S, 3.2 * caud * S, 6 * caud * S, side * -0.3));
   }
@@ -118,6 +122,7 @@ export function describeSliceStructures(head: HeadParams, t: number): SliceStruc
     scale: S,
     ventricles,
     choroid,
+    bgCalc,
     cisternCsf,
     deepGray,
     brainstem,
@@ -215,6 +220,7 @@ export function classifyDeepStructure(f: SliceFields, k: number, head: HeadParam
     const wobble = 1.2 * noises.gyri(au / 6, v / 6, zs / 6);
     if (Math.abs(v - line + wobble) < 0.9 + 1.4 * head.atrophy) return setPixel(f, k, REGION.CSF, head.csfHu);
   }
+  if (inAny(st.bgCalc, u, v)) return setPixel(f, k, REGION.DEEP_GRAY, head.basalGangliaCalcHu);
   if (inAny(st.deepGray, u, v)) return setPixel(f, k, REGION.DEEP_GRAY, head.deepGrayHu + 1.2 * noises.texture(u / 4, v / 4, zs / 4));
   return false;
 }

@@ -45,6 +45,14 @@ export interface HeadParams {
   sulcusDepth: number;
   /** Choroid plexus calcification density, HU (0 = none). */
   choroidCalcHu: number;
+  /** Basal ganglia (globus pallidus) calcification density, HU (0 = none): a bright mimic of blood. */
+  basalGangliaCalcHu: number;
+  /**
+   * Mass effect of large bleeds: the midline structures (falx, ventricles, cisterns, deep nuclei)
+   * shift by `mm` along u (+ = patient left) at height `level` (mm above the base), fading with a
+   * Gaussian of SD `spread` (mm) in z and bowing (zero at the anterior and posterior ends).
+   */
+  midlineShift: { mm: number; level: number; spread: number };
   /** Seeds of the noise fields (gyri, texture, bone texture, shape). */
   noiseSeeds: { gyri: number; texture: number; bone: number; outline: number };
 }
@@ -77,6 +85,8 @@ export function drawHeadParams(rng: Rng, heightHint: number): HeadParams {
     gyrusScale: rng.uniform(9, 13),
     sulcusDepth: rng.uniform(12, 20),
     choroidCalcHu: rng.chance(0.6) ? rng.uniform(90, 300) : 0,
+    basalGangliaCalcHu: rng.chance(0.15) ? rng.uniform(80, 180) : 0,
+    midlineShift: { mm: 0, level: 0, spread: 1 },
     noiseSeeds: {
       gyri: mixSeed(noiseBase, 1),
       texture: mixSeed(noiseBase, 2),
@@ -84,6 +94,14 @@ export function drawHeadParams(rng: Rng, heightHint: number): HeadParams {
       outline: mixSeed(noiseBase, 4),
     },
   };
+}
+
+/** The midline shift (mm along u) at height z for a point at posterior coordinate v of a section of half-length b. */
+export function midlineShiftAt(head: HeadParams, z: number, v: number, b: number): number {
+  const m = head.midlineShift;
+  if (m.mm === 0 || b <= 0) return 0;
+  const bow = 1 - (v / (0.9 * b)) ** 2;
+  return bow <= 0 ? 0 : m.mm * bow * Math.exp(-(((z - m.level) / m.spread) ** 2));
 }
 
 /** Outer-surface scale of the head section at level t (1 at the widest level, 0 above the vertex). */

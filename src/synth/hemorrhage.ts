@@ -251,8 +251,9 @@ export function paintBleeds(bleeds: readonly Bleed[], fields: SliceFields, head:
         const dist = Math.sqrt((u - b.u) ** 2 + (v - b.v) ** 2 + dz * dz);
         if (dist > b.radius * 1.4 + b.halo) continue;
         const r = b.radius * (1 + 0.3 * noise(u / (0.7 * b.radius), v / (0.7 * b.radius), z / (0.7 * b.radius)));
-        if (!isParenchyma(region)) continue;
+        if (!isParenchyma(region) && region !== REGION.CSF) continue; // a clot fills the sulci it reaches
         if (dist >= r) {
+          if (region === REGION.CSF) continue;
           if (dist < r + b.halo) fields.hu[k] = (fields.hu[k] as number) - b.edemaDrop * (1 - (dist - r) / b.halo);
           continue;
         }

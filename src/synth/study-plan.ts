@@ -94,6 +94,33 @@ function drawEncoding(rng: ReturnType<typeof createRng>): { encoding: PixelEncod
   return { encoding, intercept: pick([0, 0, 1, -50]) };
 }
 
+/**
+ * Mass effect: the largest extra-axial or parenchymal bleed pushes the midline away from its side,
+ * about 0.6 mm per mm of thickness beyond 5 mm (extra-axial) or 0.5 mm per mm of radius beyond
+ * 9 mm (intraparenchymal), at most 12 mm.
+ */
+function drawMidlineShift(head: HeadParams, bleeds: readonly Bleed[]): HeadParams['midlineShift'] {
+  let best = { mm: 0, level: 0, spread: 1 };
+  for (const b of bleeds) {
+    let mm = 0;
+    let level = 0;
+    let spread = 1;
+    if (b.subtype === 'epidural' || b.subtype === 'subdural') {
+      mm = -Math.sign(Math.sin(b.theta)) * Math.max(0, b.maxThickness - 5) * 0.6;
+      level = b.zCenter;
+      spread = (b.zMax - b.zMin) / 2 + 20;
+    } else if (b.subtype === 'intraparenchymal') {
+      mm = -Math.sign(b.u) * Math.max(0, b.radius - 9) * 0.5;
+      level = b.zCenter;
+      spread = b.radius + 25;
+    }
+    mm = Math.max(-12, Math.min(12, mm));
+    if (Math.abs(mm) > Math.abs(best.mm)) best = { mm, level, spread };
+  }
+  void head;
+  return best;
+}
+
 export function planStudy(seed: number, index: number, opts: PlanOptions): StudyPlan {
   const rng = createRng(mixSeed(seed, index, 0x57));
   const [minSlices, maxSlices] = opts.slicesPerStudy;
@@ -128,6 +155,7 @@ export function planStudy(seed: number, index: number, opts: PlanOptions): Study
       bleeds.push(b);
     }
   }
+  head.midlineShift = drawMidlineShift(head, bleeds);
   return {
     seed,
     index,
