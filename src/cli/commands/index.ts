@@ -16,5 +16,6 @@ import { benchInferCommand } from './bench-infer.js';
 import { demoCommand } from './demo.js';
 import { trainCommand } from './train.js';
 import { benchTrainCommand } from './bench-train.js';
+import { compareCommand } from './compare.js';
 
-export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, benchInferCommand, demoCommand, trainCommand, benchTrainCommand];
+export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, benchInferCommand, demoCommand, trainCommand, benchTrainCommand, compareCommand];
