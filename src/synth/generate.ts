@@ -110,7 +110,7 @@ export function writeSynthStudy(o: SynthOptions, index: number): StudyRecord {
     labels,
     bloodVolumeMl,
     slices,
-    bleeds: describeBleeds(plan.bleeds),
+    bleeds: describeBleeds(plan.bleeds, (plan.patientZ[0] ?? 0) - (plan.levels[0] ?? 0)),
   };
   writeFileAtomicSync(studyRecordPath(o.out, index), Buffer.from(`${JSON.stringify(record)}\n`));
   return record;

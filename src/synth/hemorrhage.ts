@@ -111,7 +111,9 @@ export function drawBleed(rng: Rng, head: HeadParams, subtype: HemorrhageSubtype
       const zCenter = H * rng.uniform(0.35, 0.75);
       const hz = epi ? logUniform(rng, 6, 28) : logUniform(rng, 12, 50);
       const maxThickness = subtle ? rng.uniform(1.5, 4) : epi ? logUniform(rng, 4, 24) : logUniform(rng, 2.5, 16);
-      const hu = subtype === 'subdural' && !subtle && rng.chance(0.15) ? rng.uniform(38, 50) : bloodHu(rng, subtle);
+      // Subdurals: mostly acute, some subacute (isodense to cortex) and chronic (hypodense) ones.
+      const age = rng.next();
+      const hu = subtype !== 'subdural' || subtle || age < 0.77 ? bloodHu(rng, subtle) : age < 0.92 ? rng.uniform(38, 50) : rng.uniform(12, 26);
       return {
         subtype,
         theta: side * (epi ? rng.uniform(0.9, 2.2) : rng.uniform(0.6, 2.4)),

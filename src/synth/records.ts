@@ -36,7 +36,7 @@ export interface StudyRecord {
   bloodVolumeMl: SubtypeRecord<number>;
   /** Slices in ascending z. */
   slices: SliceRecord[];
-  /** What was drawn (for people reading the data; the masks are the truth). */
+  /** What was drawn, z range in patient mm (for people reading the data; the masks are the truth). */
   bleeds: { subtype: string; hu: number; zMin: number; zMax: number }[];
 }
 
@@ -68,9 +68,10 @@ export function summariseStudy(slices: readonly SliceRecord[], spacing: number, 
   return { labels, bloodVolumeMl };
 }
 
-export function describeBleeds(bleeds: readonly Bleed[]): StudyRecord['bleeds'] {
+/** What was drawn, with heights converted to patient z (mm) by adding `zOffset`. */
+export function describeBleeds(bleeds: readonly Bleed[], zOffset: number): StudyRecord['bleeds'] {
   const r = (x: number): number => Math.round(x * 10) / 10;
-  return bleeds.map((b) => ({ subtype: b.subtype, hu: r(b.hu), zMin: r(b.zMin), zMax: r(b.zMax) }));
+  return bleeds.map((b) => ({ subtype: b.subtype, hu: r(b.hu), zMin: r(b.zMin + zOffset), zMax: r(b.zMax + zOffset) }));
 }
 
 /** The Kaggle-format labels CSV: `ID,Label` then 6 rows per image (`ID_<img>_<subtype>,0|1`). */
