@@ -12,7 +12,7 @@ import { ichError } from '../core/errors.js';
 import { HEMORRHAGE_SUBTYPES } from '../core/subtypes.js';
 import { TMP_PREFIX, writeFileAtomicSync } from '../preprocess/atomic-write.js';
 import { MAX_SLICES_PER_STUDY, MAX_STUDIES } from './ids.js';
-import { planStudy, renderStudySlice, SLICE_THICKNESS_MM } from './study-plan.js';
+import { planStudy, renderStudySlice, SLICE_THICKNESS_MM, studySliceCount } from './study-plan.js';
 import { bloodPixelsFromCounts, describeBleeds, formatLabelsCsv, labelsFromCounts, summariseStudy } from './records.js';
 import type { SliceRecord, StudyRecord } from './records.js';
 import type { SubtypeRecord, SynthOptions, SynthSummary } from './types.js';
@@ -81,7 +81,7 @@ function prepareOutput(o: SynthOptions, manifest: Manifest): boolean {
 }
 
 /** Renders and writes one study; returns its record (also committed to .synth/study-<index>.json). */
-export function writeSynthStudy(o: SynthOptions, index: number): StudyRecord {
+export function writeSynthStudy(o: SynthOptions, index: number, onSlice?: () => void): StudyRecord {
   const plan = planStudy(o.seed, index, o);
   const slices: SliceRecord[] = [];
   for (let k = 0; k < plan.levels.length; k++) {
@@ -96,6 +96,7 @@ export function writeSynthStudy(o: SynthOptions, index: number): StudyRecord {
       labels: labelsFromCounts(s.maskCounts),
       bloodPixels: bloodPixelsFromCounts(s.maskCounts),
     });
+    onSlice?.();
   }
   const { labels, bloodVolumeMl } = summariseStudy(slices, plan.spacing, SLICE_THICKNESS_MM);
   const record: StudyRecord = {
@@ -129,20 +130,20 @@ export async function generateSynthDataset(o: SynthOptions): Promise<SynthSummar
   const records: StudyRecord[] = [];
   let resumedStudies = 0;
   let slicesDone = 0;
-  // Slice counts are known up front from the plans' first draw; estimate the total from the mean.
-  const estTotal = Math.round(o.studies * ((o.slicesPerStudy[0] + o.slicesPerStudy[1]) / 2));
+  let total = 0;
+  for (let i = 0; i < o.studies; i++) total += studySliceCount(o.seed, i, o.slicesPerStudy);
   for (let i = 0; i < o.studies; i++) {
     const committed = studyRecordPath(o.out, i);
     let record: StudyRecord;
     if (resuming && existsSync(committed)) {
       record = readJson(committed) as StudyRecord;
       resumedStudies++;
+      slicesDone += record.slices.length;
+      o.onProgress?.(slicesDone, total);
     } else {
-      record = writeSynthStudy(o, i);
+      record = writeSynthStudy(o, i, () => o.onProgress?.(++slicesDone, total));
     }
     records.push(record);
-    slicesDone += record.slices.length;
-    o.onProgress?.(slicesDone, Math.max(estTotal, slicesDone));
     await yieldToEventLoop();
   }
   writeFileAtomicSync(join(o.out, 'labels.csv'), Buffer.from(formatLabelsCsv(records)));

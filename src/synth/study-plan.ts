@@ -121,10 +121,19 @@ function drawMidlineShift(head: HeadParams, bleeds: readonly Bleed[]): HeadParam
   return best;
 }
 
+/** The study's random stream; its first draw is the slice count (see studySliceCount). */
+function studyRng(seed: number, index: number): ReturnType<typeof createRng> {
+  return createRng(mixSeed(seed, index, 0x57));
+}
+
+/** Number of slices of study `index`, without planning the rest of it (for progress totals). */
+export function studySliceCount(seed: number, index: number, range: readonly [number, number]): number {
+  return studyRng(seed, index).int(range[0], range[1]);
+}
+
 export function planStudy(seed: number, index: number, opts: PlanOptions): StudyPlan {
-  const rng = createRng(mixSeed(seed, index, 0x57));
-  const [minSlices, maxSlices] = opts.slicesPerStudy;
-  const count = rng.int(minSlices, maxSlices);
+  const rng = studyRng(seed, index);
+  const count = rng.int(opts.slicesPerStudy[0], opts.slicesPerStudy[1]);
   const scanLength = (count - 1) * SLICE_THICKNESS_MM;
   const head = drawHeadParams(rng, count * SLICE_THICKNESS_MM);
   const H = head.height;

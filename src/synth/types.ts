@@ -30,7 +30,7 @@ export interface SynthOptions {
   force?: boolean;
   /** Complete an interrupted run with the same options. */
   resume?: boolean;
-  /** Called after each study with slices done / total. */
+  /** Called after each slice written (and each study kept by resume) with slices done / total. */
   onProgress?: (slicesDone: number, slicesTotal: number) => void;
 }
 
