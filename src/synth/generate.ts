@@ -141,7 +141,10 @@ export async function generateSynthDataset(o: SynthOptions): Promise<SynthSummar
       slicesDone += record.slices.length;
       o.onProgress?.(slicesDone, total);
     } else {
-      record = writeSynthStudy(o, i, () => o.onProgress?.(++slicesDone, total));
+      record = writeSynthStudy(o, i, () => {
+        slicesDone++; // not inside `onProgress?.(…)`: optional calls skip evaluating their arguments
+        o.onProgress?.(slicesDone, total);
+      });
     }
     records.push(record);
     await yieldToEventLoop();
