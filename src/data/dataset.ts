@@ -32,7 +32,7 @@ export interface Dataset {
   root: string;
   /** Selected items, sorted by image id (a stable order for the sampler). */
   items: DatasetItem[];
-  /** Every indexed image by id (also unselected ones: a neighbour may sit outside the selection). */
+  /** Every image of the selected folds by id, labelled or not (neighbours of unlabelled slices too). */
   byId: Map<ImageId, DatasetItem>;
 }
 
@@ -45,18 +45,14 @@ export interface DatasetQuery {
   labelledOnly?: boolean;
 }
 
-interface Row {
-  image_id: string;
-  path: string;
-  bits: number | null;
-  fold: number | null;
-  prev_id: string | null;
-  next_id: string | null;
-  series_key: string;
-  series_rank: number | null;
-}
+/** Column order of the dataset query (rows are read as arrays: faster and lighter than objects). */
+type Row = [image_id: string, path: string, bits: number | null, fold: number | null, prev_id: string | null, next_id: string | null, series_key: string, series_rank: number | null];
 
-/** Reads the dataset; throws ICH_E_INDEX when the index has not been ordered or a fold filter needs a split. */
+/**
+ * Reads the dataset; throws ICH_E_INDEX when the index has not been ordered or a fold filter needs a
+ * split. `byId` holds the images of the selected folds whether labelled or not (a series never spans
+ * two folds, so every neighbour of an item is there); at 874k images a selection costs ~0.5 KB each.
+ */
 export function readDataset(db: IndexDb, query: DatasetQuery = {}): Dataset {
   const root = getIndexRoot(db);
   const rows = db
@@ -65,8 +61,9 @@ export function readDataset(db: IndexDb, query: DatasetQuery = {}): Dataset {
        FROM images i LEFT JOIN labels l USING(image_id)
        WHERE i.image_id NOT IN (SELECT image_id FROM excluded) ORDER BY i.image_id`,
     )
+    .raw(true)
     .all() as Row[];
-  if ((query.folds || query.excludeFolds) && rows.length > 0 && rows.every((r) => r.fold === null)) {
+  if ((query.folds || query.excludeFolds) && rows.length > 0 && rows.every((r) => r[3] === null)) {
     throw ichError('ICH_E_INDEX', 'the index has no folds: run `ichscan split` first', { file: db.name });
   }
   const byId = new Map<ImageId, DatasetItem>();
@@ -74,24 +71,23 @@ export function readDataset(db: IndexDb, query: DatasetQuery = {}): Dataset {
   const keep = query.folds ? new Set(query.folds) : undefined;
   const drop = new Set(query.excludeFolds ?? []);
   const labelledOnly = query.labelledOnly ?? true;
-  for (const r of rows) {
-    if (r.series_rank === null) throw ichError('ICH_E_INDEX', 'series order missing (re-run `ichscan index`)', { file: db.name });
+  for (const [imageId, path, bits, fold, prevId, nextId, seriesKey, rank] of rows) {
+    if (rank === null) throw ichError('ICH_E_INDEX', 'series order missing (re-run `ichscan index`)', { file: db.name });
+    if (keep && (fold === null || !keep.has(fold))) continue;
+    if (fold !== null && drop.has(fold)) continue;
     const item: DatasetItem = {
-      id: asImageId(r.image_id),
-      file: join(root, r.path),
-      relPath: r.path,
-      bits: r.bits,
-      fold: r.fold,
-      prevId: r.prev_id === null ? null : asImageId(r.prev_id),
-      nextId: r.next_id === null ? null : asImageId(r.next_id),
-      seriesKey: r.series_key,
-      rank: r.series_rank,
+      id: asImageId(imageId),
+      file: join(root, path),
+      relPath: path,
+      bits,
+      fold,
+      prevId: prevId === null ? null : asImageId(prevId),
+      nextId: nextId === null ? null : asImageId(nextId),
+      seriesKey,
+      rank,
     };
     byId.set(item.id, item);
-    if (labelledOnly && item.bits === null) continue;
-    if (keep && (item.fold === null || !keep.has(item.fold))) continue;
-    if (item.fold !== null && drop.has(item.fold)) continue;
-    items.push(item);
+    if (!labelledOnly || item.bits !== null) items.push(item);
   }
   return { root, items, byId };
 }
