@@ -27,6 +27,8 @@ export interface BuildIndexOptions {
   labels?: string;
   /** Scan threads; 0 scans on the calling thread. Default: available cores. */
   workers?: number;
+  /** Scan again the files that failed before even when unchanged (e.g. after upgrading ichscan). */
+  retryErrors?: boolean;
   /** Files per worker job (default 64). */
   chunkSize?: number;
   /** Progress line on this stream (stderr by default); `false` for none. */
@@ -47,15 +49,14 @@ export interface BuildIndexReport {
 }
 
 /** Splits the walk into files to scan (new or changed) and files gone from the folder. */
-export function diffAgainstIndex(db: IndexDb, entries: readonly FileEntry[]): { toScan: FileEntry[]; removed: string[] } {
-  const known = new Map<string, { size: number; mtime_ms: number }>();
-  for (const row of db.prepare('SELECT path, size, mtime_ms FROM files').iterate() as Iterable<{ path: string; size: number; mtime_ms: number }>) {
-    known.set(row.path, row);
-  }
+export function diffAgainstIndex(db: IndexDb, entries: readonly FileEntry[], retryErrors = false): { toScan: FileEntry[]; removed: string[] } {
+  const known = new Map<string, { size: number; mtime_ms: number; failed: number }>();
+  const rows = db.prepare('SELECT path, size, mtime_ms, error_code IS NOT NULL AS failed FROM files').iterate() as Iterable<{ path: string; size: number; mtime_ms: number; failed: number }>;
+  for (const row of rows) known.set(row.path, row);
   const toScan: FileEntry[] = [];
   for (const e of entries) {
     const k = known.get(e.path);
-    if (!k || k.size !== e.size || k.mtime_ms !== e.mtimeMs) toScan.push(e);
+    if (!k || k.size !== e.size || k.mtime_ms !== e.mtimeMs || (retryErrors && k.failed === 1)) toScan.push(e);
     known.delete(e.path);
   }
   return { toScan, removed: [...known.keys()] };
@@ -112,7 +113,7 @@ export async function buildIndex(opts: BuildIndexOptions): Promise<BuildIndexRep
   const db = openIndexDb(opts.db, { create: true });
   try {
     checkRoot(db, root);
-    const { toScan, removed } = diffAgainstIndex(db, entries);
+    const { toScan, removed } = diffAgainstIndex(db, entries, opts.retryErrors === true);
     removeFiles(db, removed);
     const byPath = new Map(toScan.map((e) => [e.path, e]));
     const writeChunk = createScanWriter(db);

@@ -85,8 +85,13 @@ test('index re-run is a no-op; new, changed and removed files are picked up; ano
     conn2.close();
     writeTinyCt(images, { name: 'p0/ID_0b99.dcm', patientId: 'PAT0', studyUid: '1.2.3.0', seriesUid: '1.2.3.0.1', sopUid: '1.2.3.0.1.99', z: 7, hu: 1 });
     unlinkSync(join(images, 'p1', 'ID_b00aa.dcm'));
+    writeFileSync(join(images, 'broken.dcm'), 'not DICOM');
     const third = await buildIndex({ dir: images, db, workers: 0, progress: false });
-    assert.deepEqual([third.scanned, third.skipped, third.removed], [1, 5, 1]);
+    assert.deepEqual([third.scanned, third.skipped, third.removed], [2, 5, 1]);
+    const fourth = await buildIndex({ dir: images, db, workers: 0, progress: false, retryErrors: true });
+    assert.deepEqual([fourth.scanned, fourth.summary.errors], [1, 1], 'only the failed file is retried');
+    unlinkSync(join(images, 'broken.dcm'));
+    assert.equal((await buildIndex({ dir: images, db, workers: 0, progress: false })).removed, 1);
     assert.equal(third.summary.images, 6);
     const conn3 = openIndexDb(db, { readonly: true });
     const mid = conn3.prepare("SELECT prev_id, next_id FROM images WHERE image_id = 'ID_0b99'").get();

@@ -14,12 +14,13 @@ export const indexCommand: Command = {
   spec: {
     name: 'index',
     summary: 'Index a folder of DICOM files (headers only) into a SQLite database, with labels',
-    usage: 'ichscan index <dir> --db <file> [--labels stage_2_train.csv] [--workers N] [--json]',
+    usage: 'ichscan index <dir> --db <file> [--labels stage_2_train.csv] [--workers N] [--retry-errors] [--json]',
     positionals: [{ name: '<dir>', help: 'Folder of DICOM files, walked recursively (names starting with "." are skipped)' }],
     flags: {
       db: { type: 'string', arg: '<file>', help: 'Index database to create or update (re-runs skip unchanged files)' },
       labels: { type: 'string', arg: '<csv>', help: 'Kaggle label CSV (ID,Label with ID_<img>_<subtype>) to join' },
       workers: { type: 'number', arg: '<n>', help: `Header-scan threads, 0 = main thread (default: cores, here ${availableParallelism()})` },
+      'retry-errors': { type: 'boolean', help: 'Scan files that failed before again even if unchanged (e.g. after an upgrade)' },
       json: { type: 'boolean', help: 'Print the summary as one JSON object' },
     },
   },
@@ -34,6 +35,7 @@ export const indexCommand: Command = {
       db: resolve(io.cwd, db),
       ...(labels !== undefined ? { labels: resolve(io.cwd, labels) } : {}),
       ...(workers !== undefined ? { workers } : {}),
+      retryErrors: getBool(args, 'retry-errors'),
       progress: io.stderr,
     });
     const s = report.summary;
