@@ -10,6 +10,7 @@ import { ichError } from '../core/errors.js';
 import {
   createBatchLoader,
   HOLDOUT_FOLD,
+  labelBitsToVector,
   openIndexDb,
   parseSamplingSpec,
   readDataset,
@@ -33,6 +34,10 @@ export interface TrainingData {
   trainBatches(ids: readonly ImageId[], epoch: number): AsyncGenerator<LoadedBatch>;
   /** Unaugmented validation batches, in validationIds order. */
   validationBatches(): AsyncGenerator<LoadedBatch>;
+  /** Unaugmented batches of any indexed images (e.g. to compute cached trunk features). */
+  plainBatches(ids: readonly ImageId[]): AsyncGenerator<LoadedBatch>;
+  /** Six-label targets of images (SUBTYPES order; NaN when unlabelled), from the index. */
+  labelsOf(ids: readonly string[]): Map<string, Float32Array>;
   close(): Promise<void>;
 }
 
@@ -42,6 +47,7 @@ export function openTrainingData(config: TrainConfig): TrainingData {
   try {
     const train = readDataset(db, { excludeFolds: [config.fold, HOLDOUT_FOLD] });
     const val = readDataset(db, { folds: [config.fold] });
+    const everything = readDataset(db, {});
     if (train.items.length === 0) throw ichError('ICH_E_EMPTY_DATASET', `no labelled training images outside fold ${config.fold}`, { file: config.db });
     if (val.items.length === 0) throw ichError('ICH_E_EMPTY_DATASET', `validation fold ${config.fold} is empty (run \`ichscan split\` with more folds?)`, { file: config.db });
     const sampling = parseSamplingSpec(config.sampling);
@@ -59,6 +65,7 @@ export function openTrainingData(config: TrainConfig): TrainingData {
     const valLoader: BatchLoader = createBatchLoader({ ...common, dataset: val });
     const sampleItems = toSampleItems(train.items);
     const validationIds = val.items.map((it) => it.id);
+    let plainLoader: BatchLoader | undefined;
     return {
       channels: trainLoader.channels,
       trainCount: train.items.length,
@@ -69,8 +76,21 @@ export function openTrainingData(config: TrainConfig): TrainingData {
       },
       trainBatches: (ids, epoch) => trainLoader.iterate(ids, epoch),
       validationBatches: () => valLoader.iterate(validationIds, 0),
+      plainBatches(ids) {
+        // A loader over every indexed image, made on first use (only the frozen-trunk path needs it).
+        plainLoader ??= createBatchLoader({ ...common, dataset: everything });
+        return plainLoader.iterate(ids, 0);
+      },
+      labelsOf(ids) {
+        const out = new Map<string, Float32Array>();
+        for (const id of ids) {
+          const bits = everything.byId.get(id as ImageId)?.bits;
+          out.set(id, bits === null || bits === undefined ? new Float32Array(6).fill(Number.NaN) : Float32Array.from(labelBitsToVector(bits)));
+        }
+        return out;
+      },
       async close() {
-        await Promise.all([trainLoader.close(), valLoader.close()]);
+        await Promise.all([trainLoader.close(), valLoader.close(), plainLoader?.close()]);
       },
     };
   } finally {

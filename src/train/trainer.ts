@@ -31,6 +31,10 @@ export interface TrainRunOptions {
   /** Progress and log lines (stderr in the CLI). */
   log: NodeJS.WritableStream & { isTTY?: boolean };
   quiet?: boolean;
+  /** Builds the model to train (default: the zoo's config.model for the data's channels). */
+  createModel?: () => Promise<tf.LayersModel>;
+  /** Turns the trained model into the one saved as `<run>/model` (default: itself). */
+  exportModel?: (trained: tf.LayersModel) => Promise<tf.LayersModel>;
 }
 
 export interface TrainSummary {
@@ -55,7 +59,7 @@ function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
 export async function runTraining(o: TrainRunOptions): Promise<TrainSummary> {
   const { config, runDir, data, log } = o;
   const checkpoint = o.resume ? await loadCheckpoint(runDir) : undefined;
-  const model = checkpoint?.model ?? (await buildModel(config.model, { size: config.size, channels: data.channels, seed: config.seed }));
+  const model = checkpoint?.model ?? (await (o.createModel ? o.createModel() : buildModel(config.model, { size: config.size, channels: data.channels, seed: config.seed })));
   const state: TrainerState = checkpoint ? { ...checkpoint.state } : initialTrainerState();
   const optimizer = tf.train.adam(config.lr);
   if (checkpoint) {
@@ -124,7 +128,9 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainSummary> {
       state.bestValLoss = val.weightedLogLoss;
       state.bestEpoch = epoch;
       state.epochsSinceBest = 0;
-      await replaceDirAtomically(join(runDir, BEST_MODEL_DIR), (dir) => writeModelDir(model, dir));
+      const exported = o.exportModel ? await o.exportModel(model) : model;
+      await replaceDirAtomically(join(runDir, BEST_MODEL_DIR), (dir) => writeModelDir(exported, dir));
+      if (exported !== model) exported.dispose();
     } else {
       state.epochsSinceBest++;
     }

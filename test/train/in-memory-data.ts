@@ -67,6 +67,8 @@ export function createToyData(opts: { train: number; val: number; size: number; 
     epochIds: (epoch) => shuffleInPlace([...trainIds], createRng(opts.seed * 1000 + epoch)),
     trainBatches: (ids) => batches(ids),
     validationBatches: () => batches(valIds),
+    plainBatches: (ids) => batches(ids),
+    labelsOf: (ids) => new Map(ids.map((id) => [id, (items.get(id as ImageId) as Item).y])),
     async close() {},
     /** Training prevalence per label: the constant-prior prediction. */
     prior() {

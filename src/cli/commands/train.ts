@@ -8,7 +8,8 @@ import { getBool, getInt, getNumber, getString, requireString } from '../args.js
 import type { Command } from '../command.js';
 import { ichError } from '../../core/errors.js';
 import { parseWindowList } from '../../core/windows.js';
-import { ARCHITECTURES, DEFAULT_ARCHITECTURE, parseArchitectureName } from '../../model/architectures/index.js';
+import { ARCHITECTURES, DEFAULT_ARCHITECTURE, parseArchitectureName, usesFrozenTrunk } from '../../model/architectures/index.js';
+import { assembleFullModel, buildHeadTrainingModel, prepareFeatureData } from '../../train/frozen-trunk.js';
 import { initBackend, parseBackendName, BACKEND_NAMES } from '../../model/engine/index.js';
 import { LOSS_NAMES, type LossName } from '../../model/loss.js';
 import { parseAugmentSpec, parseEpochWeights, validateTrainConfig, type TrainConfig } from '../../train/config.js';
@@ -80,7 +81,7 @@ export const trainCommand: Command = {
       'checkpoint-minutes': { type: 'number', arg: '<m>', help: 'Minutes between mid-epoch checkpoints (default 10)' },
       'epoch-weights': { type: 'string', arg: '<w,...>', help: 'Average validation predictions over epochs with these weights (capstone = 0,1,2,4,6; default none)' },
       workers: { type: 'number', arg: '<n>', help: 'Loader worker threads (default cores − 1; 0 = main thread)' },
-      cache: { type: 'string', arg: '<dir>', help: 'Tensor cache folder for the loader (optional)' },
+      cache: { type: 'string', arg: '<dir>', help: 'Tensor cache folder for the loader; also holds inceptionv3-frozen feature caches (default: beside the index)' },
       'max-images': { type: 'number', arg: '<n>', help: 'Cap training images per epoch (0 = all, default)' },
       out: { type: 'string', arg: '<dir>', help: 'Run folder to create' },
       resume: { type: 'string', arg: '<dir>', help: 'Continue the run in this folder from its last checkpoint' },
@@ -98,7 +99,22 @@ export const trainCommand: Command = {
     try {
       if (resumeDir === undefined) createRunDir(runDir, config, getBool(args, 'force'));
       await initBackend(config.backend);
-      const summary = await runTraining({ config, runDir, data, resume: resumeDir !== undefined, log: io.stderr, quiet: getBool(args, 'quiet') });
+      const quiet = getBool(args, 'quiet');
+      const common = { config, runDir, resume: resumeDir !== undefined, log: io.stderr, quiet };
+      let summary;
+      if (usesFrozenTrunk(config.model)) {
+        // Fast transfer learning: cached trunk features, head-only training, full model exported.
+        if (config.augment !== 'none' && !quiet) io.stderr.write('note: the frozen-trunk path trains on cached features of unaugmented images; --augment is ignored\n');
+        const features = await prepareFeatureData(config, data, io.stderr, quiet);
+        summary = await runTraining({
+          ...common,
+          data: features,
+          createModel: async () => buildHeadTrainingModel(config.seed),
+          exportModel: (head) => assembleFullModel(head, config, data.channels),
+        });
+      } else {
+        summary = await runTraining({ ...common, data });
+      }
       if (getBool(args, 'json')) io.stdout.write(`${JSON.stringify(summary)}\n`);
       else io.stdout.write(`trained ${summary.epochs} epochs; best epoch ${summary.bestEpoch === null ? '-' : summary.bestEpoch + 1}, val weighted log loss ${summary.bestValLoss?.toFixed(4) ?? '-'}; model in ${runDir}/model\n`);
       return 0;
