@@ -68,6 +68,17 @@ function angleDistance(a: number, b: number): number {
   return d > Math.PI ? 2 * Math.PI - d : d;
 }
 
+/**
+ * Dural venous sinuses (dense venous blood, 40–65 HU): the superior sagittal sinus, a triangle under
+ * the inner table at the anterior and posterior midline above the skull base, and the transverse
+ * sinuses along the posterior inner table low down.
+ */
+function inDuralSinus(head: HeadParams, t: number, theta: number, u: number, depth: number): boolean {
+  const at = Math.abs(theta);
+  if (t > 0.3 && depth < 7 && (at > 2.75 || at < 0.35)) return Math.abs(u) < 0.8 * (7 - depth) * (head.halfWidth / 72);
+  return t > 0.1 && t < 0.24 && depth < 3.5 && at > 2.1;
+}
+
 /** Renders one slice. `z` is mm above the skull base (level t = z / head height). */
 export function renderAnatomy(head: HeadParams, noises: HeadNoises, grid: SliceGrid, z: number): SliceFields {
   const n = grid.size * grid.size;
@@ -102,6 +113,7 @@ export function renderAnatomy(head: HeadParams, noises: HeadNoises, grid: SliceG
   const sinR = Math.sin(head.rotation);
   const zs = z; // noise z coordinate in mm
   const cortexT = head.cortexThickness * Math.min(obliq, 3);
+  const innerPartialVolume = 0.6 * Math.min(obliq, 3);
   const surfaceCsf = 0.6 + 2.2 * head.atrophy;
   const sulcusWidth = 0.05 + 0.06 * head.atrophy;
   // Outline harmonics and skull-thickness variation as functions of the angle, sampled once.
@@ -168,6 +180,18 @@ export function renderAnatomy(head: HeadParams, noises: HeadNoises, grid: SliceG
         continue;
       }
       const depth = dOut - thick;
+      if (depth < innerPartialVolume) {
+        // Partial volume of the inner table: a thin ring grading from bone to CSF density, wider
+        // where the section cuts the table obliquely; it puts 60–100 HU pixels where no blood is.
+        f.region[k] = REGION.BONE;
+        f.hu[k] = head.corticalHu + (head.csfHu - head.corticalHu) * Math.sqrt(depth / innerPartialVolume);
+        continue;
+      }
+      if (inDuralSinus(head, t, theta, u, depth)) {
+        f.region[k] = REGION.DURA; // venous blood in a dural sinus: dense, but not a hemorrhage
+        f.hu[k] = head.sinusHu + 2 * noises.texture(u / 3, v / 3, zs / 3);
+        continue;
+      }
       if (classifySkullBase(f, k, head, noises, structures, u, v, zs, t)) continue;
       if (classifyDeepStructure(f, k, head, noises, structures, u - midlineShiftAt(head, z, v, b), v, zs, depth)) continue;
       // Convexity: surface CSF, cortex folded by a smooth random field (sulci at its zero set), white matter.

@@ -45,6 +45,8 @@ export interface HeadParams {
   sulcusDepth: number;
   /** Choroid plexus calcification density, HU (0 = none). */
   choroidCalcHu: number;
+  /** Venous blood in the dural sinuses, HU (40–65). */
+  sinusHu: number;
   /** Basal ganglia (globus pallidus) calcification density, HU (0 = none): a bright mimic of blood. */
   basalGangliaCalcHu: number;
   /**
@@ -87,6 +89,7 @@ export function drawHeadParams(rng: Rng, heightHint: number): HeadParams {
     choroidCalcHu: rng.chance(0.6) ? rng.uniform(90, 300) : 0,
     basalGangliaCalcHu: rng.chance(0.15) ? rng.uniform(80, 180) : 0,
     midlineShift: { mm: 0, level: 0, spread: 1 },
+    sinusHu: rng.uniform(40, 65),
     noiseSeeds: {
       gyri: mixSeed(noiseBase, 1),
       texture: mixSeed(noiseBase, 2),
