@@ -17,6 +17,7 @@ import { scanHeaderFile, type ScanResult } from './scan-header.js';
 import type { ScanChunk } from './scan-worker.js';
 import { walkFiles, type FileEntry } from './walk-files.js';
 import { createWorkerPool } from './worker-pool.js';
+import { runInOrder } from './ordered-prefetch.js';
 
 export interface BuildIndexOptions {
   /** Folder of DICOM files (walked recursively). */
@@ -85,20 +86,13 @@ async function scanAll(root: string, toScan: readonly FileEntry[], opts: BuildIn
   } else if (chunks.length > 0) {
     const pool = createWorkerPool<ScanChunk, ScanResult[]>(new URL('./scan-worker.js', import.meta.url), Math.min(workers, chunks.length));
     try {
-      // Keep a bounded number of chunks in flight; store each as it completes (any order).
-      const inFlight = new Set<Promise<void>>();
-      const limit = pool.size * 4;
-      for (const paths of chunks) {
-        const p: Promise<void> = pool.run({ root, paths }).then((res) => {
-          write(res);
-          progress.tick(res.length);
-          inFlight.delete(p);
-        });
-        p.catch(() => undefined); // rejections surface through race/all below; never unhandled
-        inFlight.add(p);
-        if (inFlight.size >= limit) await Promise.race(inFlight);
+      // A bounded number of chunks in flight, stored in submission (= path) order, so which of two
+      // files with the same image id is indexed first does not depend on thread timing.
+      const requests = chunks.map((paths): ScanChunk => ({ root, paths }));
+      for await (const res of runInOrder(requests, (req) => pool.run(req), pool.size * 4)) {
+        write(res);
+        progress.tick(res.length);
       }
-      await Promise.all(inFlight);
     } finally {
       await pool.close();
     }

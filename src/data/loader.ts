@@ -19,6 +19,7 @@ import { drawAugmentParams, targetShape, TENSOR_CACHE_EXT, type AugmentConfig } 
 import type { Dataset, DatasetItem } from './dataset.js';
 import { processLoadJob, type LoadFailure, type LoadJob, type LoadJobItem, type LoadJobResult, type LoaderPreprocess, type SliceRef } from './loader-job.js';
 import { createWorkerPool, type WorkerPool } from './worker-pool.js';
+import { runInOrder } from './ordered-prefetch.js';
 
 export interface LoaderOptions {
   dataset: Dataset;
@@ -121,19 +122,7 @@ export function createBatchLoader(opts: LoaderOptions): BatchLoader {
       const items = ids.slice(i, i + batchSize).map((id) => planItem(id, rng));
       jobs.push({ items, preprocess: opts.preprocess, shape: [h, w, channels] });
     }
-    const queue: Promise<LoadJobResult>[] = [];
-    let next = 0;
-    const fill = (): void => {
-      while (queue.length < prefetch && next < jobs.length) {
-        const p = run(jobs[next++] as LoadJob);
-        p.catch(() => undefined); // awaited below in order; never an unhandled rejection
-        queue.push(p);
-      }
-    };
-    fill();
-    while (queue.length > 0) {
-      const r = await (queue.shift() as Promise<LoadJobResult>);
-      fill();
+    for await (const r of runInOrder(jobs, run, prefetch)) {
       account(r);
       if (r.ids.length === 0) continue;
       stats.batches++;
