@@ -147,3 +147,28 @@ test('ichscan index CLI: text summary, usage errors, missing folder', async () =
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('duplicate image ids: the first file in path order is indexed, the other recorded as ICH_E_INDEX, whatever the thread count', async () => {
+  const dir = tmp();
+  try {
+    const images = join(dir, 'images');
+    for (let i = 0; i < 12; i++) {
+      for (const copy of ['a', 'b']) {
+        writeTinyCt(images, { name: `s${String(i).padStart(2, '0')}${copy}.dcm`, patientId: 'P', studyUid: '1.9', seriesUid: '1.9.1', sopUid: `1.9.1.${i}`, z: i, hu: i });
+      }
+    }
+    const dumps: unknown[] = [];
+    for (const workers of [0, 2]) {
+      const db = join(dir, `w${workers}.db`);
+      const r = await buildIndex({ dir: images, db, workers, chunkSize: 1, progress: false });
+      assert.deepEqual([r.summary.images, r.summary.errorsByCode], [12, { ICH_E_INDEX: 12 }]);
+      const conn = openIndexDb(db, { readonly: true });
+      dumps.push(conn.prepare('SELECT path, image_id, error_code FROM files ORDER BY path').all());
+      conn.close();
+    }
+    assert.deepEqual(dumps[0], dumps[1]);
+    assert.ok((dumps[0] as { path: string; error_code: string | null }[]).every((f) => (f.error_code === null) === f.path.endsWith('a.dcm')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
