@@ -20,6 +20,8 @@ export interface IndexSummary {
   errors: number;
   /** Errors per ICH_E_* code. */
   errorsByCode: Record<string, number>;
+  /** The first few failures in path order (code and message naming the file), to show the user. */
+  firstErrors: { code: string; message: string }[];
   /** Images with labels (not excluded). */
   labelled: number;
   /** Images with a file but no label row (only meaningful when labels were given). */
@@ -63,6 +65,7 @@ export function summarizeIndex(db: IndexDb): IndexSummary {
     positives,
     errors: count(db, 'SELECT COUNT(*) FROM files WHERE error_code IS NOT NULL'),
     errorsByCode,
+    firstErrors: db.prepare('SELECT error_code AS code, error_message AS message FROM files WHERE error_code IS NOT NULL ORDER BY path LIMIT 5').all() as { code: string; message: string }[],
     labelled: Number(row['n'] ?? 0),
     filesWithoutLabels: hasLabels
       ? count(db, 'SELECT COUNT(*) FROM images WHERE image_id NOT IN (SELECT image_id FROM labels) AND image_id NOT IN (SELECT image_id FROM excluded)')

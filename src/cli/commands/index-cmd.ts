@@ -48,7 +48,9 @@ export const indexCommand: Command = {
           (s.errors > 0 ? ` (${Object.entries(s.errorsByCode).map(([c, n]) => `${c} ${n}`).join(', ')})` : ''),
         `labelled ${s.labelled}: ${SUBTYPES.map((t) => `${t} ${s.positives[t]}`).join(', ')}`,
         `labels without file ${s.labelsWithoutFile}, files without labels ${s.filesWithoutLabels}, excluded ${s.excludedImages}, 12-bit fix ${s.rsna12BitFix}`,
+        ...s.firstErrors.map((e) => `  [${e.code}] ${e.message}`),
       ];
+      if (s.errors > s.firstErrors.length) lines.push(`  … (${s.errors - s.firstErrors.length} more: SELECT * FROM files WHERE error_code IS NOT NULL)`);
       io.stdout.write(`${lines.join('\n')}\n`);
     }
     return 0;
