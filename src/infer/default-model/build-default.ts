@@ -27,14 +27,15 @@ import { fitLogisticHead } from './logistic.js';
 const SIZE = 256;
 const WINDOWS = [...(WINDOW_STACKS['bss'] ?? [])];
 const SEED = 2019;
-const HEAD = { l2: 0.05, steps: 120, lr: 0.02 };
+const HEAD = { l2: 1, steps: 100, lr: 0.02 };
 let FEATURES = 2048;
 let CONTEXT = 1;
 let VARIANTS = 3;
 let RECIPE: TrunkRecipe = 'nsfwjs-inceptionv3-multigap';
 const EXTRA_WEIGHT = 0.5;
 
-async function embedCached(trunkFile: string, name: string, images: string, labels: string, cacheDir: string): Promise<EmbeddedDataset> {
+async function embedCached(trunkFile: string, name: string, images: string, labels: string, cacheDir: string, variants = VARIANTS): Promise<EmbeddedDataset> {
+  const VARIANTS = variants;
   const options = { trunk: RECIPE, size: SIZE, windows: WINDOWS.map((w) => w.name), variants: VARIANTS, seed: SEED, images: resolve(images) };
   const prefix = join(cacheDir, `${name}-${RECIPE}-v${VARIANTS}`);
   const hit = readEmbeddingCache(prefix, options);
@@ -75,12 +76,15 @@ async function main(): Promise<void> {
       context: { type: 'string', default: '1' },
       variants: { type: 'string', default: '3' },
       'cv-only': { type: 'boolean', default: false },
+      l2: { type: 'string', default: String(HEAD.l2) },
+      'synth-variants': { type: 'string', default: '1' },
     },
   });
   RECIPE = values.trunk as TrunkRecipe;
   FEATURES = trunkFeatureCount(RECIPE);
   CONTEXT = Number(values.context);
   VARIANTS = Number(values.variants);
+  HEAD.l2 = Number(values.l2);
   if (!values.rsna) throw new Error('--rsna <shared/data/rsna-dev> is required');
   const rsna = resolve(values.rsna);
   const cacheDir = resolve(values.cache);
@@ -94,7 +98,7 @@ async function main(): Promise<void> {
   const trunkFile = await ensureDerivedTrunk(RECIPE, SIZE, WINDOWS.length, (l) => process.stderr.write(`${l}\n`));
   const real = await embedCached(trunkFile, 'rsna-dev', rsnaImages, join(rsna, 'labels.csv'), cacheDir);
   const synth: EmbeddedDataset[] = [];
-  for (const [i, dir] of (values.synth ?? []).entries()) synth.push(await embedCached(trunkFile, `synth-${i}`, join(dir, 'images'), join(dir, 'labels.csv'), cacheDir));
+  for (const [i, dir] of (values.synth ?? []).entries()) synth.push(await embedCached(trunkFile, `synth-${i}`, join(dir, 'images'), join(dir, 'labels.csv'), cacheDir, Number(values['synth-variants'])));
   const extra = synth.flatMap((d) => d.series);
 
   const k = Number(values.folds);
@@ -142,7 +146,7 @@ async function main(): Promise<void> {
     thresholds: { any: Number(youden.threshold.toFixed(4)) },
     trainingData: {
       summary: `Trained on ${real.series.reduce((n, s) => n + s.imageIds.length, 0)} real slices (rsna-dev: ${new Set(real.series.map((s) => s.group)).size} patients of the RSNA 2019 stage_2_train set)${extra.length ? ` plus ${extra.reduce((n, s) => n + s.imageIds.length, 0)} synthetic slices (ichscan synth)` : ''}.`,
-      augmentation: `${VARIANTS - 1} extra variants per series: HU offset U(-10,10) and scale U(0.95,1.05) per series, random left-right flip`,
+      augmentation: `rsna-dev: ${VARIANTS - 1} extra variants per series (synthetic: ${Number(values['synth-variants']) - 1}): HU offset U(-10,10) and scale U(0.95,1.05) per series, random left-right flip`,
       realSlicesPerLabel: realCov,
       synthSlicesPerLabel: synthCov,
       subtypeCoverage: Object.fromEntries(SUBTYPES.map((s) => [s, [realCov[s] > 0 ? `rsna-dev (${realCov[s]} slices)` : null, synthCov.some((c) => c[s] > 0) ? `synthetic (${synthCov.reduce((n, c) => n + c[s], 0)} slices)` : null].filter(Boolean).join(' + ') || 'NONE: this label is never positive in training; its output is the prior'])),

@@ -1,0 +1,38 @@
+/** Study verdicts and slice ordering on hand-made inputs. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SUBTYPES, type Subtype } from '../../src/core/subtypes.js';
+import { computeVerdict, type SliceScore } from '../../src/infer/verdict.js';
+import { slicePosition } from '../../src/infer/collect-series.js';
+import type { CtMeta } from '../../src/dicom/index.js';
+
+function slice(index: number, any: number, subdural = 0): SliceScore {
+  const probabilities = Object.fromEntries(SUBTYPES.map((s) => [s, 0.01])) as Record<Subtype, number>;
+  probabilities.any = any;
+  probabilities.subdural = subdural;
+  return { index, file: `f${index}`, frame: 0, sopInstanceUid: `u${index}`, z: index * 5, probabilities };
+}
+
+test('verdict: max over slices, subtypes at threshold, key slices, bleed range', () => {
+  const th = Object.fromEntries(SUBTYPES.map((s) => [s, 0.5])) as Record<Subtype, number>;
+  const v = computeVerdict([slice(0, 0.1), slice(1, 0.7, 0.6), slice(2, 0.3), slice(3, 0.9, 0.4), slice(4, 0.2)], th);
+  assert.equal(v.anyProbability, 0.9);
+  assert.equal(v.positive, true);
+  assert.deepEqual(v.subtypesPresent, ['subdural']);
+  assert.deepEqual(v.keySlices.map((k) => k.index), [3, 1, 2]);
+  assert.deepEqual(v.bleedRange, { firstIndex: 1, lastIndex: 3, slices: 3, zFrom: 5, zTo: 15 });
+  const neg = computeVerdict([slice(0, 0.1), slice(1, 0.2)], th);
+  assert.equal(neg.positive, false);
+  assert.equal(neg.bleedRange, null);
+  assert.deepEqual(neg.subtypesPresent, []);
+});
+
+test('slice position is measured along the normal of the orientation (tilted gantry)', () => {
+  const c = Math.cos(0.3);
+  const s = Math.sin(0.3);
+  // rows along x, columns tilted in the y-z plane: normal = (0, -s, c)
+  const meta = { imagePositionPatient: [10, 20, 30], imageOrientationPatient: [1, 0, 0, 0, c, s] } as unknown as CtMeta;
+  assert.ok(Math.abs((slicePosition(meta) as number) - (-20 * s + 30 * c)) < 1e-9);
+  assert.equal(slicePosition({ imagePositionPatient: [0, 0, 7], imageOrientationPatient: undefined } as unknown as CtMeta), 7);
+  assert.equal(slicePosition({ imagePositionPatient: undefined } as unknown as CtMeta), undefined);
+});
