@@ -18,6 +18,11 @@ export interface HeadParams {
   centerY: number;
   /** In-plane rotation, radians (±0.2). */
   rotation: number;
+  /**
+   * Pitch (flexion/extension or gantry tilt), radians (SD 0.1, at most ±0.25): the axial plane
+   * cuts higher levels at the back of the head than at the front when positive.
+   */
+  pitch: number;
   /** Small shape harmonics of the outline: amplitude and phase per order 2..4. */
   harmonics: { amp: number; phase: number }[];
   /** Skull thickness at the frontal/occipital poles, mm (5–9), thinner laterally by `temporalThinning`. */
@@ -90,6 +95,7 @@ export function drawHeadParams(rng: Rng, heightHint: number): HeadParams {
     basalGangliaCalcHu: rng.chance(0.15) ? rng.uniform(80, 180) : 0,
     midlineShift: { mm: 0, level: 0, spread: 1 },
     sinusHu: rng.uniform(40, 65),
+    pitch: Math.max(-0.25, Math.min(0.25, rng.normal(0, 0.1))),
     noiseSeeds: {
       gyri: mixSeed(noiseBase, 1),
       texture: mixSeed(noiseBase, 2),

@@ -214,23 +214,23 @@ function noiseFor(seed: number): Noise3 {
 }
 
 /**
- * Paints the bleeds present at height `z` (mm above the skull base; level t = z / head height) into
- * `fields.hu` and sets subtype bits in `mask`. `rotation` is the head's in-plane rotation (for the
- * gravity-aligned fluid level). Returns the number of pixels set per bit (index = bit position).
+ * Paints the bleeds into `fields.hu` and sets subtype bits in `mask`, each pixel at its own height
+ * `fields.z` (mm above the skull base). The head's in-plane rotation orients the gravity-aligned
+ * fluid level of intraventricular blood.
  */
-export function paintBleeds(bleeds: readonly Bleed[], fields: SliceFields, head: HeadParams, z: number, mask: Uint8Array): void {
-  const t = z / head.height;
-  const sutures = sutureAngles(t);
+export function paintBleeds(bleeds: readonly Bleed[], fields: SliceFields, head: HeadParams, mask: Uint8Array): void {
   const n = fields.size * fields.size;
   const cosR = Math.cos(head.rotation);
   const sinR = Math.sin(head.rotation);
   for (const b of bleeds) {
-    if (z < b.zMin || z > b.zMax) continue;
+    if (fields.zRange[1] < b.zMin || fields.zRange[0] > b.zMax) continue;
     const noise = noiseFor(b.noiseSeed);
     const bit = SUBTYPE_BIT[b.subtype];
     for (let k = 0; k < n; k++) {
       const region = fields.region[k] as number;
       if (!isIntracranial(region)) continue;
+      const z = fields.z[k] as number;
+      if (z < b.zMin || z > b.zMax) continue;
       const u = fields.u[k] as number;
       const v = fields.v[k] as number;
       let inside = false;
@@ -246,7 +246,7 @@ export function paintBleeds(bleeds: readonly Bleed[], fields: SliceFields, head:
         const profile = b.subtype === 'epidural' ? 1 - d * d : Math.sqrt(1 - d ** 4);
         const thickness = b.maxThickness * Math.sqrt(Math.max(0, e)) * profile * wobble;
         if (depth >= thickness) continue;
-        if (b.subtype === 'epidural' && crossesSuture(b.theta, theta, sutures)) continue;
+        if (b.subtype === 'epidural' && crossesSuture(b.theta, theta, sutureAngles(z / head.height))) continue;
         inside = true;
       } else if (b.subtype === 'intraparenchymal') {
         const dz = z - b.zCenter;

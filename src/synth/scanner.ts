@@ -22,8 +22,19 @@ export function drawScannerParams(rng: Rng): ScannerParams {
   return { noiseSd: rng.uniform(3, 8), cupping: rng.uniform(0, 5), streak: rng.uniform(5, 25), circle: rng.uniform(0.97, 1.0) };
 }
 
+const scratch: Float32Array[] = [];
+/** Reused work buffers (slot 0: noise, 1: blur rows); contents are overwritten by each user. */
+function scratchBuffer(slot: number, length: number): Float32Array {
+  let b = scratch[slot];
+  if (!b || b.length !== length) {
+    b = new Float32Array(length);
+    scratch[slot] = b;
+  }
+  return b;
+}
+
 /** In-place [1 2 1]/4 blur along rows then columns (edges replicate). */
-export function blurInPlace(img: Float32Array, size: number, tmp = new Float32Array(img.length)): void {
+export function blurInPlace(img: Float32Array, size: number, tmp = scratchBuffer(1, img.length)): void {
   for (let j = 0; j < size; j++) {
     const o = j * size;
     for (let i = 0; i < size; i++) {
@@ -89,9 +100,9 @@ export function addBeamHardening(fields: SliceFields, grid: SliceGrid, head: { r
  * spatially correlated) and rescaled by 1/0.375 so the final SD is `sd`.
  */
 export function addCorrelatedNoise(hu: Float32Array, size: number, sd: number, rng: Rng): void {
-  const noise = new Float32Array(hu.length);
+  const noise = scratchBuffer(0, hu.length);
   fillGaussian(noise, sd / 0.375, rng.int(0, 0x7fffffff));
-  blurInPlace(noise, size);
+  blurInPlace(noise, size, scratchBuffer(1, hu.length));
   for (let k = 0; k < hu.length; k++) hu[k] = (hu[k] as number) + (noise[k] as number);
 }
 

@@ -6,7 +6,7 @@
  */
 import { createRng } from '../core/random.js';
 import type { ImageId, SopInstanceUid } from '../core/ids.js';
-import type { HeadNoises, SliceGrid } from './anatomy.js';
+import type { HeadNoises, SliceFields, SliceGrid } from './anatomy.js';
 import { renderAnatomy } from './anatomy.js';
 import { drawHeadParams } from './head-params.js';
 import type { HeadParams } from './head-params.js';
@@ -52,6 +52,8 @@ export interface StudyPlan {
   /** True when the study was drawn with hemorrhage (labels come from the masks). */
   drawnPositive: boolean;
   bleeds: Bleed[];
+  /** Work buffers of the last rendered slice (not part of the plan's meaning). */
+  scratch?: SliceFields;
 }
 
 export interface PlanOptions {
@@ -214,10 +216,11 @@ export function renderStudySlice(plan: StudyPlan, k: number): RenderedSlice {
   const pz = plan.patientZ[k];
   if (z === undefined || imageId === undefined || sop === undefined || pz === undefined) throw new RangeError(`slice ${k} not in study`);
   const rng = createRng(mixSeed(plan.seed, plan.index, k, 0x51));
-  const fields = renderAnatomy(plan.head, plan.noises, plan.grid, z);
+  const fields = renderAnatomy(plan.head, plan.noises, plan.grid, z, plan.scratch);
+  plan.scratch = fields; // reused by the study's next slice
   const n = plan.size * plan.size;
   const maskBits = new Uint8Array(n);
-  paintBleeds(plan.bleeds, fields, plan.head, z, maskBits);
+  paintBleeds(plan.bleeds, fields, plan.head, maskBits);
   addBeamHardening(fields, plan.grid, plan.head, z / plan.head.height, plan.scanner, rng);
   blurInPlace(fields.hu, plan.size);
   addCorrelatedNoise(fields.hu, plan.size, plan.scanner.noiseSd, rng);

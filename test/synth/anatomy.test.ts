@@ -59,7 +59,7 @@ test('each subtype paints where its anatomy allows: lens within sutures, crescen
     const f = renderAnatomy(head, noises, GRID, z);
     const region = Uint8Array.from(f.region);
     const mask = new Uint8Array(GRID.size * GRID.size);
-    paintBleeds([b], f, head, z, mask);
+    paintBleeds([b], f, head, mask);
     const bit = SUBTYPE_BIT[subtype];
     let pixels = 0;
     mask.forEach((m, k) => {
@@ -80,7 +80,7 @@ test('each subtype paints where its anatomy allows: lens within sutures, crescen
         assert.ok((f.depth[k] as number) < b.maxThickness * 1.2, 'against the inner table');
       }
       if (b.subtype === 'epidural') {
-        for (const s of sutureAngles(z / head.height)) {
+        for (const s of sutureAngles((f.z[k] as number) / head.height)) {
           const between = (x: number): number => Math.atan2(Math.sin(x - b.theta), Math.cos(x - b.theta));
           const ds = between(s), dp = between(theta);
           assert.ok(!(Math.sign(ds) === Math.sign(dp) && Math.abs(ds) < Math.abs(dp)), 'epidural stops at sutures');

@@ -55,3 +55,12 @@ test('ground-truth HU are plausible: brain 0–100 HU inside the head, bone up t
   for (const v of mid) max = Math.max(max, v);
   assert.ok(max > 900 && max < 2600, `max ${max} HU is bone`);
 });
+
+test('a slice renders byte-identically alone, in order, or in reverse order (no hidden state between slices)', () => {
+  const opts = { slicesPerStudy: [10, 10] as [number, number], size: 80, prevalence: 1 };
+  const plan = planStudy(3, 1, opts);
+  const inOrder = plan.levels.map((_, k) => renderStudySlice(plan, k).dicom);
+  const reversed = planStudy(3, 1, opts);
+  for (let k = inOrder.length - 1; k >= 0; k--) assert.ok(renderStudySlice(reversed, k).dicom.equals(inOrder[k] as Buffer), `slice ${k} reversed`);
+  assert.ok(renderStudySlice(planStudy(3, 1, opts), 6).dicom.equals(inOrder[6] as Buffer), 'slice 6 alone');
+});
