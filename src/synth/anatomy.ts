@@ -53,11 +53,6 @@ export interface HeadNoises {
 
 const ANGLE_STEPS = 2048;
 
-/** Level t of a slice at height z (mm above the skull base). */
-export function levelOf(head: HeadParams, zAboveBase: number): number {
-  return zAboveBase / head.height;
-}
-
 /** Angles (radians, head frame) where skull sutures cross this level; epidural blood stops at them. */
 export function sutureAngles(t: number): number[] {
   const out: number[] = [];
