@@ -15,10 +15,13 @@ import type { CtMeta, DecodedDicom } from './types.js';
 
 export { initCodecs };
 
-/** Reads metadata only (no pixel decode). Throws IchError naming `file`. */
+/**
+ * Reads metadata only: parsing stops at the Pixel Data element header, so any prefix of the file
+ * that holds the whole header is enough (the index reads 64 KiB per file). Throws IchError naming `file`.
+ */
 export function readDicomHeader(bytes: Uint8Array, file: string): CtMeta {
   return guard(file, () => {
-    const { dataSet, transferSyntaxUid } = parseDataSet(bytes, file);
+    const { dataSet, transferSyntaxUid } = parseDataSet(bytes, file, { headerOnly: true });
     return extractCtMeta(dataSet, transferSyntaxUid, file);
   });
 }

@@ -15,17 +15,27 @@ export interface ParsedDataSet {
 }
 
 const PREAMBLE = 128;
+const PIXEL_DATA_TAG = 'x7fe00010';
 /** Two-letter value representations of PS3.5; used to tell explicit from implicit VR when sniffing. */
 const VRS = new Set(
   'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
 );
+
+export interface ParseOptions {
+  /**
+   * Stop at the Pixel Data element header (its offset and length are recorded, its value is not
+   * read). Header-only reads then work on a prefix of the file — the index reads 64 KiB per file.
+   */
+  headerOnly?: boolean;
+}
 
 /**
  * Parses a DICOM file or bare dataset. Throws IchError: ICH_E_NOT_DICOM when the bytes look like no
  * DICOM encoding, ICH_E_TRUNCATED when the parser runs off the end, ICH_E_BAD_TAG for other
  * malformed content.
  */
-export function parseDataSet(bytes: Uint8Array, file: string): ParsedDataSet {
+export function parseDataSet(bytes: Uint8Array, file: string, options: ParseOptions = {}): ParsedDataSet {
+  const until = options.headerOnly ? PIXEL_DATA_TAG : undefined;
   const buf = asBuffer(bytes);
   if (buf.length >= PREAMBLE + 4 && hasDicmPrefix(buf, PREAMBLE)) {
     let meta: { end: number; transferSyntaxUid: string | undefined } | undefined;
@@ -35,28 +45,31 @@ export function parseDataSet(bytes: Uint8Array, file: string): ParsedDataSet {
       // A malformed meta group: let dicom-parser try (and report) it.
     }
     // Meta header without (0002,0010): guess the dataset's encoding from its first element.
-    if (meta && meta.transferSyntaxUid === undefined) return parseBareDataSet(buf.subarray(meta.end), file);
-    return runParser(buf, undefined, file);
+    if (meta && meta.transferSyntaxUid === undefined) return parseBareDataSet(buf.subarray(meta.end), file, until);
+    return runParser(buf, undefined, file, until);
   }
   if (buf.length >= 8 && readU16LE(buf, 0) === 0x0002 && isVr(buf, 4)) {
     // Meta group present but no preamble/"DICM": parse the dataset after it.
     const meta = walkMetaGroup(buf, 0, file);
     const rest = buf.subarray(meta.end);
-    return meta.transferSyntaxUid === undefined ? parseBareDataSet(rest, file) : runParser(rest, meta.transferSyntaxUid, file);
+    return meta.transferSyntaxUid === undefined ? parseBareDataSet(rest, file, until) : runParser(rest, meta.transferSyntaxUid, file, until);
   }
-  return parseBareDataSet(buf, file);
+  return parseBareDataSet(buf, file, until);
 }
 
-function parseBareDataSet(buf: Buffer, file: string): ParsedDataSet {
+function parseBareDataSet(buf: Buffer, file: string, until: string | undefined): ParsedDataSet {
   const ts = sniffTransferSyntax(buf);
   if (ts === undefined) throw ichError('ICH_E_NOT_DICOM', 'no DICM prefix and no recognisable DICOM data element at the start', { file });
-  return runParser(buf, ts, file);
+  return runParser(buf, ts, file, until);
 }
 
-function runParser(buf: Buffer, forcedTs: string | undefined, file: string): ParsedDataSet {
+function runParser(buf: Buffer, forcedTs: string | undefined, file: string, untilTag: string | undefined): ParsedDataSet {
   let dataSet: DataSet;
   try {
-    dataSet = dicomParser.parseDicom(buf, forcedTs === undefined ? {} : { TransferSyntaxUID: forcedTs });
+    dataSet = dicomParser.parseDicom(buf, {
+      ...(forcedTs === undefined ? {} : { TransferSyntaxUID: forcedTs }),
+      ...(untilTag === undefined ? {} : { untilTag }),
+    });
   } catch (e) {
     throw classifyParserError(e, file);
   }
