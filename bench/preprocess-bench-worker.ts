@@ -3,7 +3,7 @@
  * over the files it is given and answers with the elapsed milliseconds, so the main thread can time
  * all cores at once. A first request warms the JIT and the lookup tables.
  */
-import { serveWorkerRequests } from '../src/data/worker-serve.js';
+import { serveWorkerRequests } from '../src/core/worker-serve.js';
 import { preprocessFiles } from './preprocess-loop.js';
 
 serveWorkerRequests<{ files: string[] }, number>((req) => {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { decodeDicomSync } from '../src/dicom/index.js';
 import { preprocessDecoded } from '../src/preprocess/index.js';
 import { runPreprocessJob } from '../src/preprocess/preprocess-job.js';
-import { createWorkerPool } from '../src/data/worker-pool.js';
+import { createWorkerPool } from '../src/core/worker-pool.js';
 import { rsnaDevImagesDir, sharedDataDir, PROJECT_ROOT } from '../test/helpers/shared-data.js';
 import { BENCH_OPTIONS, preprocessFiles } from './preprocess-loop.js';
 

@@ -15,8 +15,8 @@ import { createScanWriter, labelsUnchanged, orderSeries, removeFiles, storeLabel
 import { summarizeIndex, type IndexSummary } from './index-summary.js';
 import { scanHeaderFile, type ScanResult } from './scan-header.js';
 import type { ScanChunk } from './scan-worker.js';
-import { walkFiles, type FileEntry } from './walk-files.js';
-import { createWorkerPool } from './worker-pool.js';
+import { walkFiles, type FileEntry } from '../core/walk-files.js';
+import { createWorkerPool } from '../core/worker-pool.js';
 import { runInOrder } from './ordered-prefetch.js';
 
 export interface BuildIndexOptions {

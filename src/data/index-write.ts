@@ -5,7 +5,7 @@
  */
 import type { LabelTable } from './labels.js';
 import { deleteMeta, getMeta, setMeta, type IndexDb } from './index-db.js';
-import type { FileEntry } from './walk-files.js';
+import type { FileEntry } from '../core/walk-files.js';
 import type { ImageRecord, ScanResult } from './scan-header.js';
 
 /** Set while images changed and the series order has not been recomputed yet. */

@@ -9,11 +9,9 @@ export { buildIndex, type BuildIndexOptions, type BuildIndexReport } from './bui
 export { summarizeIndex, type IndexSummary } from './index-summary.js';
 export { orderSeries } from './index-write.js';
 export { scanHeaderFile, imageIdForFile, slicePosition, type ImageRecord, type ScanResult } from './scan-header.js';
-export { walkFiles, type FileEntry } from './walk-files.js';
 export { assignFolds, HOLDOUT_FOLD, type SplitGroup, type SplitOptions } from './split.js';
 export { splitIndex, reportFolds, assertNoGroupLeak, readSplitGroups, type FoldReport } from './split-db.js';
 export { sampleEpoch, parseSamplingSpec, resampleRates, CAPSTONE_SAMPLING, type SamplingConfig, type SampleItem, type SampleClass } from './sampler.js';
-export { createWorkerPool, type WorkerPool } from './worker-pool.js';
 export { readDataset, toSampleItems, orderBySeries, type Dataset, type DatasetItem, type DatasetQuery } from './dataset.js';
 export { createBatchLoader, cachePathFor, type BatchLoader, type LoaderOptions, type LoadedBatch, type LoaderStats } from './loader.js';
 export { stackChannels, type LoaderPreprocess, type LoadFailure } from './loader-job.js';

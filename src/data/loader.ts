@@ -18,7 +18,7 @@ import type { Batch } from '../core/tensor.js';
 import { drawAugmentParams, targetShape, TENSOR_CACHE_EXT, type AugmentConfig } from '../preprocess/index.js';
 import type { Dataset, DatasetItem } from './dataset.js';
 import { processLoadJob, type LoadFailure, type LoadJob, type LoadJobItem, type LoadJobResult, type LoaderPreprocess, type SliceRef } from './loader-job.js';
-import { createWorkerPool, type WorkerPool } from './worker-pool.js';
+import { createWorkerPool, type WorkerPool } from '../core/worker-pool.js';
 import { runInOrder } from './ordered-prefetch.js';
 
 export interface LoaderOptions {

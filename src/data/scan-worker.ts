@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { scanHeaderFile, type ScanResult } from './scan-header.js';
-import { serveWorkerRequests } from './worker-serve.js';
+import { serveWorkerRequests } from '../core/worker-serve.js';
 
 export interface ScanChunk {
   root: string;

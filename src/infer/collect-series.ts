@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { toIchError, type IchErrorCode } from '../core/errors.js';
 import { readDicomHeader, type CtMeta } from '../dicom/index.js';
-import { walkFiles } from '../data/walk-files.js';
+import { walkFiles } from '../core/walk-files.js';
 
 export interface FileFailure {
   file: string;

@@ -31,4 +31,3 @@ export {
 } from './tensor-cache.js';
 export { encodePng } from './png.js';
 export { crc32 } from './crc32.js';
-export { writeFileAtomicSync } from './atomic-write.js';

@@ -12,9 +12,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { ichError, type IchErrorCode } from '../core/errors.js';
-import { walkFiles } from '../data/walk-files.js';
-import { createWorkerPool } from '../data/worker-pool.js';
-import { TMP_PREFIX, writeFileAtomicSync } from './atomic-write.js';
+import { walkFiles } from '../core/walk-files.js';
+import { createWorkerPool } from '../core/worker-pool.js';
+import { TMP_PREFIX, writeFileAtomicSync } from '../core/atomic-write.js';
 import { cachePathOf, preprocessFileToCache, type CacheSettings, type FileOutcome } from './preprocess-file.js';
 import type { PreprocessChunk } from './preprocess-worker.js';
 

@@ -2,7 +2,7 @@
  * Worker thread of the `preprocess` job: each request is a chunk of files, each answered with its
  * outcome (failures are data, not exceptions, so one bad file never costs the chunk).
  */
-import { serveWorkerRequests } from '../data/worker-serve.js';
+import { serveWorkerRequests } from '../core/worker-serve.js';
 import { preprocessFileToCache, type CacheSettings, type FileOutcome } from './preprocess-file.js';
 
 export interface PreprocessChunk {

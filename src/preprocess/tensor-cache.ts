@@ -20,7 +20,7 @@ import type { Batch, Image } from '../core/tensor.js';
 import type { WindowPreset } from '../core/windows.js';
 import { ichError, toIchError } from '../core/errors.js';
 import { crc32 } from './crc32.js';
-import { writeFileAtomicSync } from './atomic-write.js';
+import { writeFileAtomicSync } from '../core/atomic-write.js';
 
 export const TENSOR_CACHE_MAGIC = 'ICHT';
 export const TENSOR_CACHE_VERSION = 1;

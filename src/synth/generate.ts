@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ichError } from '../core/errors.js';
 import { HEMORRHAGE_SUBTYPES } from '../core/subtypes.js';
-import { TMP_PREFIX, writeFileAtomicSync } from '../preprocess/atomic-write.js';
+import { TMP_PREFIX, writeFileAtomicSync } from '../core/atomic-write.js';
 import { MAX_SLICES_PER_STUDY, MAX_STUDIES } from './ids.js';
 import { planStudy, renderStudySlice, SLICE_THICKNESS_MM, studySliceCount } from './study-plan.js';
 import { bloodPixelsFromCounts, describeBleeds, formatLabelsCsv, labelsFromCounts, summariseStudy } from './records.js';

@@ -11,7 +11,7 @@ import { getBool } from '../args.js';
 import type { Command } from '../command.js';
 import { ichError } from '../../core/errors.js';
 import { createProgress } from '../../core/progress.js';
-import { walkFiles } from '../../data/walk-files.js';
+import { walkFiles } from '../../core/walk-files.js';
 import { inspectFile, isInspectFailure, type InspectResult } from '../../dicom/inspect.js';
 
 export const inspectCommand: Command = {

@@ -10,7 +10,8 @@ import type { Command } from '../command.js';
 import { ichError } from '../../core/errors.js';
 import { parseWindowList } from '../../core/windows.js';
 import { readDicomFile } from '../../dicom/index.js';
-import { encodePng, preprocessDecoded, writeFileAtomicSync } from '../../preprocess/index.js';
+import { encodePng, preprocessDecoded } from '../../preprocess/index.js';
+import { writeFileAtomicSync } from '../../core/atomic-write.js';
 
 export const renderCommand: Command = {
   spec: {
