@@ -276,12 +276,17 @@ export function renderAnatomy(head: HeadParams, noises: HeadNoises, grid: SliceG
       // Sulci run roughly perpendicular to the surface: the field varies fast along the surface
       // (arc length) and slowly with depth, so its zero set forms wiggly, radially oriented clefts.
       const into = depth - surfaceCsf;
+      const taper = 1 - into / head.sulcusDepth;
+      if (taper <= -0.15 && into >= L.cortexT) {
+        f.region[k] = REGION.WHITE; // below the sulci: no need for the fold field
+        f.hu[k] = head.whiteHu + 2 * tex;
+        continue;
+      }
       const arc = theta * (f.innerRadius[k] ?? 60);
       const g = Math.abs(
         fractalNoise(noises.gyri, arc / head.gyrusScale, into / (2.2 * head.gyrusScale), zs / head.gyrusScale) +
           0.25 * noises.gyri(u / 7 + 50, v / 7, zs / 7),
       );
-      const taper = 1 - into / head.sulcusDepth;
       if (taper > 0 && g < sulcusWidth * taper) {
         f.region[k] = REGION.CSF;
         f.hu[k] = head.csfHu;
