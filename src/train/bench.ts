@@ -2,12 +2,15 @@
  * Training throughput benchmark: full training steps (every layer trainable — frozen options off —
  * Adam, the Kaggle loss) on seeded random data, timed after one warm-up step. GFLOP per image
  * counts forward conv + dense multiply-adds × 2 (the convention of the measured-facts table).
+ * peakRssMb samples the main process only (a replica worker's wasm heap is inside it: same process).
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../core/random.js';
 import { buildModel, countMultiplyAdds, type ArchitectureName } from '../model/architectures/index.js';
 import { kaggleWeightedLogLoss } from '../model/loss.js';
 import { trainStep, type MicroBatch } from './step.js';
+import { startReplica } from './replica.js';
+import type { BackendName } from '../model/engine/index.js';
 
 export interface BenchTrainOptions {
   model: ArchitectureName;
@@ -16,6 +19,8 @@ export interface BenchTrainOptions {
   steps: number;
   channels: number;
   seed: number;
+  /** 2 = split each batch with a second replica on a worker thread. */
+  replicas?: 1 | 2;
 }
 
 export interface BenchTrainResult {
@@ -28,6 +33,7 @@ export interface BenchTrainResult {
   /** Seconds per step (median of the timed steps). */
   stepSeconds: number;
   backend: string;
+  replicas: number;
 }
 
 export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult> {
@@ -41,13 +47,18 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     y: Float32Array.from({ length: o.batch * 6 }, () => (rng.chance(0.2) ? 1 : 0)),
   };
   const optimizer = tf.train.adam(1e-4);
+  const replica = o.replicas === 2 ? await startReplica(model, tf.getBackend() as BackendName, 'kaggle') : undefined;
+  const step = async (): Promise<void> => {
+    if (replica) await replica.step(model, optimizer, kaggleWeightedLogLoss, [batch]);
+    else trainStep(model, optimizer, kaggleWeightedLogLoss, [batch]);
+  };
   let peakRss = process.memoryUsage().rss;
-  trainStep(model, optimizer, kaggleWeightedLogLoss, [batch]); // warm-up: kernels, XNNPACK operator caches
+  await step(); // warm-up: kernels, XNNPACK operator caches
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const times: number[] = [];
   for (let s = 0; s < o.steps; s++) {
     const t0 = performance.now();
-    trainStep(model, optimizer, kaggleWeightedLogLoss, [batch]);
+    await step();
     times.push((performance.now() - t0) / 1000);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
@@ -62,7 +73,9 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     peakRssMb: peakRss / 2 ** 20,
     stepSeconds: sorted[Math.floor(sorted.length / 2)] ?? NaN,
     backend: tf.getBackend(),
+    replicas: replica ? 2 : 1,
   };
+  await replica?.close();
   model.dispose();
   optimizer.dispose();
   return result;

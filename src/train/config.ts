@@ -42,6 +42,8 @@ export interface TrainConfig {
   epochWeights: number[];
   /** Loader worker threads (0 = main thread). */
   workers: number;
+  /** Training replicas: 2 = a second replica on a worker thread (data parallel, two cores). Absent = 1. */
+  replicas?: 1 | 2;
   /** Tensor cache folder for the loader (optional). */
   cacheDir?: string;
   /** Cap on training images per epoch (after sampling), for quick runs; 0 = no cap. */

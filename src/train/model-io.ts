@@ -40,16 +40,20 @@ export async function writeModelDir(model: tf.LayersModel, dir: string): Promise
   writeFileSync(join(dir, MODEL_JSON), json);
 }
 
+/** Builds a model from serializeModel's output (in memory). */
+export async function deserializeModel(json: string, weights: Uint8Array): Promise<tf.LayersModel> {
+  const parsed = JSON.parse(json) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
+  const specs = parsed.weightsManifest.flatMap((m) => m.weights);
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: parsed.modelTopology, weightSpecs: specs, weightData }));
+}
+
 /** Loads a model written by writeModelDir. Throws ICH_E_MODEL_NOT_FOUND / ICH_E_MODEL_FORMAT. */
 export async function readModelDir(dir: string): Promise<tf.LayersModel> {
   const jsonPath = join(dir, MODEL_JSON);
   if (!existsSync(jsonPath)) throw ichError('ICH_E_MODEL_NOT_FOUND', 'no model.json', { file: dir });
   try {
-    const parsed = JSON.parse(readFileSync(jsonPath, 'utf8')) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
-    const bin = readFileSync(join(dir, WEIGHTS_BIN));
-    const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
-    const specs = parsed.weightsManifest.flatMap((m) => m.weights);
-    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: parsed.modelTopology, weightSpecs: specs, weightData }));
+    return await deserializeModel(readFileSync(jsonPath, 'utf8'), readFileSync(join(dir, WEIGHTS_BIN)));
   } catch (e) {
     throw ichError('ICH_E_MODEL_FORMAT', e instanceof Error ? e.message : String(e), { file: dir, cause: e });
   }

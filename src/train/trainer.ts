@@ -19,6 +19,7 @@ import type { TrainingData } from './data.js';
 import { replaceDirAtomically, writeModelDir } from './model-io.js';
 import { appendEpochRecord, BEST_MODEL_DIR, writeSummary, type EpochRecord } from './run-dir.js';
 import { trainStep, type MicroBatch } from './step.js';
+import { startReplica } from './replica.js';
 import { averageEpochPredictions, computeValidationMetrics, predictBatches, saveEpochPredictions } from './validation.js';
 import { join } from 'node:path';
 
@@ -67,6 +68,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainSummary> {
     if (!o.quiet) log.write(`resuming at epoch ${state.epoch + 1}, step ${state.stepsDone}\n`);
   }
   const lossFn = lossByName(config.loss);
+  const replica = (config.replicas ?? 1) === 2 && !o.createModel ? await startReplica(model, config.backend, config.loss) : undefined;
   const perStep = config.batch * config.accum;
   let lastCheckpoint = Date.now();
   let sessionStart = Date.now();
@@ -100,7 +102,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainSummary> {
     const pending: MicroBatch[] = [];
     const step = async (): Promise<void> => {
       const n = pending.reduce((a, m) => a + m.x.shape[0], 0);
-      const loss = trainStep(model, optimizer, lossFn, pending);
+      const loss = replica ? await replica.step(model, optimizer, lossFn, pending) : trainStep(model, optimizer, lossFn, pending);
       pending.length = 0;
       tally.lossSum += loss * n;
       tally.images += n;
@@ -163,6 +165,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainSummary> {
   }
   const summary: TrainSummary = { epochs: state.epoch, bestEpoch: state.bestEpoch, bestValLoss: state.bestValLoss, stoppedEarly, trainSeconds: state.trainSeconds, steps: state.globalStep };
   writeSummary(runDir, summary);
+  await replica?.close();
   model.dispose();
   optimizer.dispose();
   return summary;

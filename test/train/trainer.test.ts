@@ -120,3 +120,25 @@ test('checkpoint round trip: save, load into a fresh process state, the next Ada
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('two replicas: a step split between the main thread and the replica worker equals one local step', async () => {
+  await initBackend('wasm');
+  const { startReplica } = await import('../../src/train/replica.js');
+  const batch = randomBatch(7, 21);
+  const a = tinyModel(13);
+  const b = tinyModel(13);
+  const la = trainStep(a, tf.train.sgd(0.5), kaggleWeightedLogLoss, [batch]);
+  const replica = await startReplica(b, 'wasm', 'kaggle');
+  try {
+    const lb = await replica.step(b, tf.train.sgd(0.5), kaggleWeightedLogLoss, [batch]);
+    assert.ok(Math.abs(la - lb) < 1e-5, `loss ${la} vs ${lb}`);
+    const wa = weightsOf(a);
+    weightsOf(b).forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - (wa[i]![j] as number)) < 1e-5, `weight ${i}[${j}]`)));
+    // A second step: the replica must pick up the updated weights.
+    const la2 = trainStep(a, tf.train.sgd(0.5), kaggleWeightedLogLoss, [batch]);
+    const lb2 = await replica.step(b, tf.train.sgd(0.5), kaggleWeightedLogLoss, [batch]);
+    assert.ok(Math.abs(la2 - lb2) < 1e-5, `second step loss ${la2} vs ${lb2}`);
+  } finally {
+    await replica.close();
+  }
+});

@@ -21,7 +21,8 @@ export const benchTrainCommand: Command = {
       channels: { type: 'number', arg: '<c>', help: 'Input channels (default 3)' },
       seed: { type: 'number', arg: '<s>', help: 'Seed of weights and data (default 0)' },
       backend: { type: 'string', arg: '<name>', help: `Compute backend: ${BACKEND_NAMES.join(' | ')} (default wasm)` },
-      json: { type: 'boolean', help: 'Print {"model","size","batch","imgPerSec","gflopsPerImage","peakRssMb","stepSeconds","backend"}' },
+      replicas: { type: 'number', arg: '<1|2>', help: '2 = split each batch with a second replica on a worker thread (default 1)' },
+      json: { type: 'boolean', help: 'Print {"model","size","batch","imgPerSec","gflopsPerImage","peakRssMb","stepSeconds","backend","replicas"}' },
     },
   },
   async run(args, io) {
@@ -33,6 +34,7 @@ export const benchTrainCommand: Command = {
       steps: getInt(args, 'steps', 1, 10000) ?? 5,
       channels: getInt(args, 'channels', 1, 64) ?? 3,
       seed: getInt(args, 'seed', 0, 0xffffffff) ?? 0,
+      replicas: getInt(args, 'replicas', 1, 2) === 2 ? (2 as const) : (1 as const),
     };
     await initBackend(backend);
     const r = await benchTrain(opts);
@@ -40,7 +42,7 @@ export const benchTrainCommand: Command = {
       io.stdout.write(`${JSON.stringify(r)}\n`);
     } else {
       io.stdout.write(
-        `${r.model} @${r.size} batch ${r.batch} on ${r.backend}: ${r.imgPerSec.toFixed(2)} img/s (${r.stepSeconds.toFixed(2)} s/step), ` +
+        `${r.model} @${r.size} batch ${r.batch} on ${r.backend}${r.replicas === 2 ? ' ×2 replicas' : ''}: ${r.imgPerSec.toFixed(2)} img/s (${r.stepSeconds.toFixed(2)} s/step), ` +
           `${r.gflopsPerImage.toFixed(2)} GFLOP/image forward, ${(r.imgPerSec * r.gflopsPerImage * 3).toFixed(1)} GFLOP/s (train ≈ 3× forward), peak RSS ${r.peakRssMb.toFixed(0)} MB\n`,
       );
     }

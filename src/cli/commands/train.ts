@@ -50,6 +50,7 @@ function configFromFlags(args: Parameters<Command['run']>[0], cwd: string): Trai
     checkpointMinutes: getNumber(args, 'checkpoint-minutes') ?? 10,
     epochWeights: parseEpochWeights(getString(args, 'epoch-weights') ?? 'none'),
     workers: getInt(args, 'workers', 0, 64) ?? Math.max(1, availableParallelism() - 1),
+    replicas: getInt(args, 'replicas', 1, 2) === 2 ? 2 : 1,
     ...(cache !== undefined ? { cacheDir: resolve(cwd, cache) } : {}),
     maxImagesPerEpoch: getInt(args, 'max-images', 0, 1e9) ?? 0,
   });
@@ -81,6 +82,7 @@ export const trainCommand: Command = {
       'checkpoint-minutes': { type: 'number', arg: '<m>', help: 'Minutes between mid-epoch checkpoints (default 10)' },
       'epoch-weights': { type: 'string', arg: '<w,...>', help: 'Average validation predictions over epochs with these weights (capstone = 0,1,2,4,6; default none)' },
       workers: { type: 'number', arg: '<n>', help: 'Loader worker threads (default cores − 1; 0 = main thread)' },
+      replicas: { type: 'number', arg: '<1|2>', help: '2 = a second training replica on a worker thread (data parallel on two cores; default 1)' },
       cache: { type: 'string', arg: '<dir>', help: 'Tensor cache folder for the loader; also holds inceptionv3-frozen feature caches (default: beside the index)' },
       'max-images': { type: 'number', arg: '<n>', help: 'Cap training images per epoch (0 = all, default)' },
       out: { type: 'string', arg: '<dir>', help: 'Run folder to create' },
