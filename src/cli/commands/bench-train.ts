@@ -4,8 +4,9 @@
  */
 import { getBool, getInt, getString } from '../args.js';
 import type { Command } from '../command.js';
-import { ARCHITECTURES, DEFAULT_ARCHITECTURE, parseArchitectureName } from '../../model/architectures/index.js';
-import { BACKEND_NAMES, initBackend, parseBackendName } from '../../model/engine/index.js';
+import { MODEL_FLAGS } from './model-flags.js';
+import { DEFAULT_ARCHITECTURE, parseArchitectureName } from '../../model/architectures/index.js';
+import { initBackend, parseBackendName } from '../../model/engine/index.js';
 import { benchTrain } from '../../train/bench.js';
 
 export const benchTrainCommand: Command = {
@@ -14,14 +15,9 @@ export const benchTrainCommand: Command = {
     summary: 'Measure training throughput (img/s) of a model on random data',
     usage: 'ichscan bench train --model <name> [--size 256] [--batch 16] [--steps 5] [--json]',
     flags: {
-      model: { type: 'string', arg: '<name>', help: `Architecture: ${Object.keys(ARCHITECTURES).join(', ')} (default ${DEFAULT_ARCHITECTURE})` },
-      size: { type: 'number', arg: '<px>', help: 'Input size (default 256)' },
-      batch: { type: 'number', arg: '<n>', help: 'Batch size (default 16)' },
+      ...MODEL_FLAGS,
       steps: { type: 'number', arg: '<n>', help: 'Timed steps after one warm-up step (default 5)' },
       channels: { type: 'number', arg: '<c>', help: 'Input channels (default 3)' },
-      seed: { type: 'number', arg: '<s>', help: 'Seed of weights and data (default 0)' },
-      backend: { type: 'string', arg: '<name>', help: `Compute backend: ${BACKEND_NAMES.join(' | ')} (default wasm)` },
-      replicas: { type: 'number', arg: '<1|2>', help: '2 = split each batch with a second replica on a worker thread (default 1)' },
       json: { type: 'boolean', help: 'Print {"model","size","batch","imgPerSec","gflopsPerImage","peakRssMb","stepSeconds","backend","replicas"}' },
     },
   },

@@ -6,11 +6,12 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { getBool, getInt, getNumber, getString, requireString } from '../args.js';
 import type { Command } from '../command.js';
+import { MODEL_FLAGS } from './model-flags.js';
 import { ichError } from '../../core/errors.js';
 import { parseWindowList } from '../../core/windows.js';
-import { ARCHITECTURES, DEFAULT_ARCHITECTURE, parseArchitectureName, usesFrozenTrunk } from '../../model/architectures/index.js';
+import { DEFAULT_ARCHITECTURE, parseArchitectureName, usesFrozenTrunk } from '../../model/architectures/index.js';
 import { assembleFullModel, buildHeadTrainingModel, prepareFeatureData } from '../../train/frozen-trunk.js';
-import { initBackend, parseBackendName, BACKEND_NAMES } from '../../model/engine/index.js';
+import { initBackend, parseBackendName } from '../../model/engine/index.js';
 import { LOSS_NAMES, type LossName } from '../../model/loss.js';
 import { parseAugmentSpec, parseEpochWeights, validateTrainConfig, type TrainConfig } from '../../train/config.js';
 import { openTrainingData } from '../../train/data.js';
@@ -62,13 +63,11 @@ export const trainCommand: Command = {
     summary: 'Train a model on an index (patient-grouped folds), validating each epoch',
     usage: 'ichscan train --db <index> --model <name> --out <run> [options]   |   ichscan train --resume <run>',
     flags: {
+      ...MODEL_FLAGS,
       db: { type: 'string', arg: '<file>', help: 'Index database (`ichscan index` + `ichscan split`)' },
-      model: { type: 'string', arg: '<name>', help: `Architecture: ${Object.keys(ARCHITECTURES).join(', ')} (default ${DEFAULT_ARCHITECTURE})` },
-      size: { type: 'number', arg: '<px>', help: 'Input size in pixels (default 256)' },
       windows: { type: 'string', arg: '<spec>', help: 'Window stack: bss, bsb, or presets/L,W joined by + or , (default bss)' },
       context: { type: 'number', arg: '<0|1>', help: '1 = stack slices s−1, s, s+1 as channels (2.5D) (default 0)' },
       epochs: { type: 'number', arg: '<n>', help: 'Epochs (default 5)' },
-      batch: { type: 'number', arg: '<n>', help: 'Images per micro-batch (default 16)' },
       accum: { type: 'number', arg: '<k>', help: 'Micro-batches per optimizer step; effective batch = batch·accum (default 1)' },
       lr: { type: 'number', arg: '<rate>', help: 'Adam learning rate (default 5e-4)' },
       'lr-decay': { type: 'number', arg: '<f>', help: 'Learning rate × f after each epoch (default 0.8)' },
@@ -76,13 +75,10 @@ export const trainCommand: Command = {
       sampling: { type: 'string', arg: '<spec>', help: 'all | capstone | balanced[:N] | resample:negative=0.35,any=0.5,x:any=2 (default all)' },
       augment: { type: 'string', arg: '<spec>', help: 'none | light | capstone | robust | flip=0.5,rot=10,scale=0.1,shift=8,crop=0.9,hu=5,huscale=0.05 (default none)' },
       loss: { type: 'string', arg: '<name>', help: `Training loss: ${LOSS_NAMES.join(' | ')} (kaggle = weighted log loss, default)` },
-      seed: { type: 'number', arg: '<s>', help: 'Seed of weights, sampling and augmentation (default 0)' },
-      backend: { type: 'string', arg: '<name>', help: `Compute backend: ${BACKEND_NAMES.join(' | ')} (default wasm)` },
       patience: { type: 'number', arg: '<n>', help: 'Early stop after n epochs without a better validation loss (0 = off, default)' },
       'checkpoint-minutes': { type: 'number', arg: '<m>', help: 'Minutes between mid-epoch checkpoints (default 10)' },
       'epoch-weights': { type: 'string', arg: '<w,...>', help: 'Average validation predictions over epochs with these weights (capstone = 0,1,2,4,6; default none)' },
       workers: { type: 'number', arg: '<n>', help: 'Loader worker threads (default cores − 1; 0 = main thread)' },
-      replicas: { type: 'number', arg: '<1|2>', help: '2 = a second training replica on a worker thread (data parallel on two cores; default 1)' },
       cache: { type: 'string', arg: '<dir>', help: 'Tensor cache folder for the loader; also holds inceptionv3-frozen feature caches (default: beside the index)' },
       'max-images': { type: 'number', arg: '<n>', help: 'Cap training images per epoch (0 = all, default)' },
       out: { type: 'string', arg: '<dir>', help: 'Run folder to create' },

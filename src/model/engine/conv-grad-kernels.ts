@@ -148,40 +148,24 @@ export function depthwiseBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inp
   });
 }
 
+type GradKernel = (a: tf.Tensor4D, b: tf.Tensor4D, shape: readonly number[], attrs: ConvGradAttrs) => tf.Tensor4D;
+
+/** Kernel name, its two tensor inputs, the attribute holding the output shape, the implementation. */
+const KERNELS: [string, string, string, 'filterShape' | 'inputShape', GradKernel][] = [
+  ['Conv2DBackpropFilter', 'x', 'dy', 'filterShape', conv2dBackpropFilter],
+  ['Conv2DBackpropInput', 'dy', 'filter', 'inputShape', conv2dBackpropInput],
+  ['DepthwiseConv2dNativeBackpropFilter', 'x', 'dy', 'filterShape', depthwiseBackpropFilter],
+  ['DepthwiseConv2dNativeBackpropInput', 'dy', 'filter', 'inputShape', depthwiseBackpropInput],
+];
+
 /** The kernel configs, ready for tf.registerKernel on a backend. */
 export function gradientKernelConfigs(backendName: string): tf.KernelConfig[] {
-  return [
-    {
-      kernelName: 'Conv2DBackpropFilter',
-      backendName,
-      kernelFunc: (p) => {
-        const a = attrsOf(p);
-        return conv2dBackpropFilter(asTensor4D(p.inputs['x'], 'x'), asTensor4D(p.inputs['dy'], 'dy'), a.filterShape ?? [], a);
-      },
+  return KERNELS.map(([kernelName, first, second, shapeAttr, fn]) => ({
+    kernelName,
+    backendName,
+    kernelFunc: (p: KernelParams) => {
+      const a = attrsOf(p);
+      return fn(asTensor4D(p.inputs[first], first), asTensor4D(p.inputs[second], second), a[shapeAttr] ?? [], a);
     },
-    {
-      kernelName: 'Conv2DBackpropInput',
-      backendName,
-      kernelFunc: (p) => {
-        const a = attrsOf(p);
-        return conv2dBackpropInput(asTensor4D(p.inputs['dy'], 'dy'), asTensor4D(p.inputs['filter'], 'filter'), a.inputShape ?? [], a);
-      },
-    },
-    {
-      kernelName: 'DepthwiseConv2dNativeBackpropFilter',
-      backendName,
-      kernelFunc: (p) => {
-        const a = attrsOf(p);
-        return depthwiseBackpropFilter(asTensor4D(p.inputs['x'], 'x'), asTensor4D(p.inputs['dy'], 'dy'), a.filterShape ?? [], a);
-      },
-    },
-    {
-      kernelName: 'DepthwiseConv2dNativeBackpropInput',
-      backendName,
-      kernelFunc: (p) => {
-        const a = attrsOf(p);
-        return depthwiseBackpropInput(asTensor4D(p.inputs['dy'], 'dy'), asTensor4D(p.inputs['filter'], 'filter'), a.inputShape ?? [], a);
-      },
-    },
-  ];
+  }));
 }
