@@ -3,6 +3,7 @@
  * with a per-epoch learning-rate decay, validation on the held-out fold after every epoch
  * (metrics.jsonl), the best epoch's model kept in `<run>/model`, early stopping, and checkpoints
  * every epoch and every `checkpointMinutes` (resume after SIGKILL repeats at most that interval).
+ * A fresh model's output bias starts at the logit of the training set's label shares.
  *
  * Resuming mid-epoch re-creates the epoch's image order (seeded) and skips the steps already done;
  * the loader draws that epoch's augmentation for the remaining images afresh, so a resumed epoch
@@ -20,6 +21,7 @@ import { replaceDirAtomically, writeModelDir } from './model-io.js';
 import { appendEpochRecord, BEST_MODEL_DIR, writeSummary, type EpochRecord } from './run-dir.js';
 import { trainStep, type MicroBatch } from './step.js';
 import { startReplica } from './replica.js';
+import { labelPrior, setOutputBiasToPrior } from './prior-bias.js';
 import { averageEpochPredictions, computeValidationMetrics, predictBatches, saveEpochPredictions } from './validation.js';
 import { join } from 'node:path';
 
@@ -62,6 +64,7 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainSummary> {
   const checkpoint = o.resume ? await loadCheckpoint(runDir) : undefined;
   const model = checkpoint?.model ?? (await (o.createModel ? o.createModel() : buildModel(config.model, { size: config.size, channels: data.channels, seed: config.seed })));
   const state: TrainerState = checkpoint ? { ...checkpoint.state } : initialTrainerState();
+  if (!checkpoint) setOutputBiasToPrior(model, labelPrior(data.labelsOf(data.epochIds(0)).values()));
   const optimizer = tf.train.adam(config.lr);
   if (checkpoint) {
     await checkpoint.restoreOptimizer(optimizer);
