@@ -34,7 +34,14 @@ export interface ModelCard {
   /** Output labels, always SUBTYPES order. */
   outputs: readonly Subtype[];
   /** For `embedding-head`: where the trunk comes from. */
-  trunk?: { file?: string; derive?: TrunkRecipe; features: number };
+  trunk?: {
+    file?: string;
+    derive?: TrunkRecipe;
+    /** Width of the trunk's embedding. */
+    features: number;
+    /** Append the 20 handcrafted HU density features (hu-features.ts) to each slice's embedding. */
+    huFeatures?: boolean;
+  };
   /** Operating thresholds per label for verdicts (default 0.5). */
   thresholds?: Partial<Record<Subtype, number>>;
   /** Free-form but documented: what data trained it, per-subtype coverage. */
@@ -81,7 +88,12 @@ export function readModelCard(dir: string): ModelCard {
   if (!Array.isArray(card.windows) || card.windows.length === 0 || !card.windows.every((w) => Number.isFinite(w.level) && w.width > 0)) bad('windows');
   if (!Number.isInteger(card.context) || card.context < 0 || card.context > 4) bad(`context ${card.context}`);
   if (JSON.stringify(card.outputs) !== JSON.stringify(SUBTYPES)) bad(`outputs must be ${SUBTYPES.join(',')}`);
-  if (card.kind === 'embedding-head' && (!card.trunk || (!card.trunk.file && !card.trunk.derive) || !(card.trunk.features > 0))) bad('embedding-head needs trunk {file|derive, features}');
+  if (card.kind === 'embedding-head') {
+    const t = card.trunk;
+    const network = t !== undefined && (t.file !== undefined || t.derive !== undefined) && t.features > 0;
+    const huOnly = t !== undefined && t.features === 0 && t.huFeatures === true;
+    if (!network && !huOnly) bad('embedding-head needs trunk {file|derive, features > 0} or {features: 0, huFeatures: true}');
+  }
   return card;
 }
 

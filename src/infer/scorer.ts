@@ -10,6 +10,7 @@ import type { Batch, Image } from '../core/tensor.js';
 import { createOnnxEngine, type FloatTensor, type InferenceEngine, type OnnxProvider } from '../model/onnx/runner.js';
 import { readModelCard, type ModelCard } from './model-card.js';
 import { ensureDerivedTrunk } from './derive-trunk.js';
+import { computeHuFeatureRows, HU_ROW_FEATURES } from './hu-features.js';
 
 const K = 6;
 
@@ -97,6 +98,16 @@ function average(a: Float32Array, b: Float32Array): Float32Array {
   return o;
 }
 
+/** Row-wise concatenation [n, Fa] ‖ [n, Fb]. */
+function appendColumns(a: Float32Array, Fa: number, b: Float32Array, Fb: number, n: number): Float32Array {
+  const out = new Float32Array(n * (Fa + Fb));
+  for (let i = 0; i < n; i++) {
+    out.set(a.subarray(i * Fa, (i + 1) * Fa), i * (Fa + Fb));
+    out.set(b.subarray(i * Fb, (i + 1) * Fb), i * (Fa + Fb) + Fa);
+  }
+  return out;
+}
+
 /** Concatenated embeddings of slices i−k … i+k for each slice: [n, F·(2k+1)]. */
 export function stackEmbeddings(emb: Float32Array, n: number, features: number, context: number, idx: readonly number[]): FloatTensor {
   const span = 2 * context + 1;
@@ -132,27 +143,33 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
     };
   }
   const trunkSpec = card.trunk as NonNullable<ModelCard['trunk']>;
-  const trunkFile = trunkSpec.file ? join(dir, trunkSpec.file) : await ensureDerivedTrunk(trunkSpec.derive ?? 'nsfwjs-inceptionv3-gap', card.inputSize, card.windows.length, opts.onStatus);
-  const trunk = await createOnnxEngine(trunkFile, { ...engineOpts, file: trunkFile });
+  // features 0: no network trunk, the head reads the HU density features only
+  let trunk: InferenceEngine | undefined;
+  if (trunkSpec.features > 0) {
+    const trunkFile = trunkSpec.file ? join(dir, trunkSpec.file) : await ensureDerivedTrunk(trunkSpec.derive ?? 'nsfwjs-inceptionv3-gap', card.inputSize, card.windows.length, opts.onStatus);
+    trunk = await createOnnxEngine(trunkFile, { ...engineOpts, file: trunkFile });
+  }
   const headFile = join(dir, 'head.onnx');
   const head = await createOnnxEngine(headFile, { ...engineOpts, provider: 'cpu', file: headFile });
-  const F = trunkSpec.features;
+  const Ft = trunkSpec.features;
+  const F = Ft + (trunkSpec.huFeatures ? HU_ROW_FEATURES : 0);
   return {
     card,
     dir,
-    engineName: trunk.name,
+    engineName: trunk?.name ?? 'onnxruntime-cpu (head only)',
     async scoreSeries(images, so = {}) {
       checkImages(images, card);
       const n = images.length;
       const score = async (flip: boolean): Promise<Float32Array> => {
-        const emb = await runBatched(trunk, n, batch, F, (idx) => buildContextBatch(images, idx, 0, flip));
+        let emb = trunk ? await runBatched(trunk, n, batch, Ft, (idx) => buildContextBatch(images, idx, 0, flip)) : new Float32Array(0);
+        if (trunkSpec.huFeatures) emb = appendColumns(emb, Ft, computeHuFeatureRows(images, card.windows), HU_ROW_FEATURES, n);
         return runBatched(head, n, 256, K, (idx) => stackEmbeddings(emb, n, F, card.context, idx));
       };
       const p = await score(false);
       return so.tta ? average(p, await score(true)) : p;
     },
     async dispose() {
-      await trunk.dispose();
+      await trunk?.dispose();
       await head.dispose();
     },
   };

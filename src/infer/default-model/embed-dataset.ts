@@ -19,6 +19,7 @@ import type { InferenceEngine } from '../../model/onnx/runner.js';
 import { collectInputFiles, groupIntoSeries } from '../collect-series.js';
 import { imageIdOf } from '../predict.js';
 import { buildContextBatch } from '../scorer.js';
+import { computeHuFeatureRows, HU_ROW_FEATURES } from '../hu-features.js';
 
 export interface EmbeddedSeries {
   /** Grouping key for cross-validation (PatientID, else StudyInstanceUID). */
@@ -46,8 +47,6 @@ export interface EmbedOptions {
   /** Max |HU offset| and max |scale − 1| of the jitter (defaults 10 HU and 0.05). */
   huOffset?: number;
   huScale?: number;
-  batch?: number;
-  onSlice?: () => void;
 }
 
 interface CacheMeta {
@@ -109,7 +108,37 @@ export function writeEmbeddingCache(prefix: string, ds: EmbeddedDataset, options
  * Embeds every labelled slice under `imagesDir` (labels from a Kaggle CSV). Slices without labels
  * are dropped; unreadable files are counted in `failures`.
  */
-export async function embedLabelledFolder(trunk: InferenceEngine, imagesDir: string, labelsCsv: string, features: number, opts: EmbedOptions): Promise<{ dataset: EmbeddedDataset; failures: number }> {
+/** Turns the preprocessed slices of one series (optionally flipped) into [n, features]. */
+export interface SliceEmbedder {
+  features: number;
+  embed(images: readonly Image<'uint8'>[], flip: boolean): Promise<Float32Array>;
+}
+
+/** The trunk network as an embedder, in batches. */
+export function trunkEmbedder(trunk: InferenceEngine, features: number, batch = 8, onSlice?: () => void): SliceEmbedder {
+  return {
+    features,
+    async embed(images, flip) {
+      const emb = new Float32Array(images.length * features);
+      for (let i0 = 0; i0 < images.length; i0 += batch) {
+        const idx = Array.from({ length: Math.min(batch, images.length - i0) }, (_, j) => i0 + j);
+        const res = await trunk.run(buildContextBatch(images, idx, 0, flip));
+        if (res.length !== idx.length * features) throw ichError('ICH_E_MODEL_FORMAT', `trunk gave ${res.length / idx.length} features, expected ${features}`);
+        emb.set(res, i0 * features);
+        for (let j = 0; j < idx.length; j++) onSlice?.();
+      }
+      return emb;
+    },
+  };
+}
+
+/** Handcrafted HU features as an embedder (flip-invariant). */
+export function huEmbedder(windows: readonly WindowPreset[]): SliceEmbedder {
+  return { features: HU_ROW_FEATURES, embed: (images) => Promise.resolve(computeHuFeatureRows(images, windows)) };
+}
+
+export async function embedLabelledFolder(embedder: SliceEmbedder, imagesDir: string, labelsCsv: string, opts: EmbedOptions): Promise<{ dataset: EmbeddedDataset; failures: number }> {
+  const features = embedder.features;
   const table = await readLabelsCsv(labelsCsv);
   const { files } = collectInputFiles([imagesDir], process.cwd());
   const { series, failures } = groupIntoSeries(files);
@@ -142,16 +171,7 @@ export async function embedLabelledFolder(trunk: InferenceEngine, imagesDir: str
       const images: Image<'uint8'>[] = decoded.map(({ d, frame }) =>
         preprocessDecoded(d, { size: opts.size, windows: opts.windows, dtype: 'uint8', huOffset, huScale }, frame),
       );
-      const emb = new Float32Array(images.length * features);
-      const batch = opts.batch ?? 8;
-      for (let i0 = 0; i0 < images.length; i0 += batch) {
-        const idx = Array.from({ length: Math.min(batch, images.length - i0) }, (_, j) => i0 + j);
-        const res = await trunk.run(buildContextBatch(images, idx, 0, flip));
-        if (res.length !== idx.length * features) throw ichError('ICH_E_MODEL_FORMAT', `trunk gave ${res.length / idx.length} features, expected ${features}`);
-        emb.set(res, i0 * features);
-        for (let j = 0; j < idx.length; j++) opts.onSlice?.();
-      }
-      variants.push(emb);
+      variants.push(await embedder.embed(images, flip));
     }
     out.push({ group, seriesInstanceUid: g.seriesInstanceUid, imageIds: ids, labels: Float32Array.from(labels), variants });
   }
@@ -160,3 +180,32 @@ export async function embedLabelledFolder(trunk: InferenceEngine, imagesDir: str
 }
 
 export const LABEL_WIDTH = SUBTYPES.length;
+
+/**
+ * Concatenates two embeddings of the same slices (same folder, same seed and variants) row by
+ * row: [n, Fa] ‖ [n, Fb] → [n, Fa + Fb]. Throws ICH_E_INTERNAL when the series do not line up.
+ */
+export function joinEmbeddings(a: EmbeddedDataset, b: EmbeddedDataset): EmbeddedDataset {
+  const Fa = a.features;
+  const Fb = b.features;
+  const byUid = new Map(b.series.map((s) => [s.seriesInstanceUid, s]));
+  return {
+    name: `${a.name}+${b.name}`,
+    features: Fa + Fb,
+    series: a.series.map((s) => {
+      const t = byUid.get(s.seriesInstanceUid);
+      if (!t || t.imageIds.join() !== s.imageIds.join() || t.variants.length !== s.variants.length) throw ichError('ICH_E_INTERNAL', `embeddings of series ${s.seriesInstanceUid} do not line up`);
+      const n = s.imageIds.length;
+      const variants = s.variants.map((va, v) => {
+        const vb = t.variants[v] as Float32Array;
+        const out = new Float32Array(n * (Fa + Fb));
+        for (let i = 0; i < n; i++) {
+          out.set(va.subarray(i * Fa, (i + 1) * Fa), i * (Fa + Fb));
+          out.set(vb.subarray(i * Fb, (i + 1) * Fb), i * (Fa + Fb) + Fa);
+        }
+        return out;
+      });
+      return { ...s, variants };
+    }),
+  };
+}
