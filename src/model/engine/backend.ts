@@ -13,7 +13,6 @@ import { ichError } from '../../core/errors.js';
 import { gradientKernelConfigs } from './conv-grad-kernels.js';
 import { maxPoolGradKernelConfig } from './pool-grad-kernel.js';
 import { fusedBatchNormGradConfig } from './batchnorm-grad.js';
-import { reduceKernelConfig } from './sum-kernel.js';
 
 export const BACKEND_NAMES = ['wasm', 'cpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -26,12 +25,11 @@ let kernelsRegistered = false;
 
 /**
  * Registers ichscan's convolution gradient kernels on the wasm backend (replacing its slow
- * Conv2DBackpropInput and MaxPoolGrad, and speeding up Sum/Mean over all but the last axis). Idempotent.
+ * Conv2DBackpropInput and MaxPoolGrad). Idempotent.
  */
 export function registerWasmGradientKernels(): void {
   if (kernelsRegistered) return;
-  const reductions = (['Sum', 'Mean'] as const).map((name) => reduceKernelConfig(name, 'wasm', tf.getKernel(name, 'wasm')));
-  for (const k of [...gradientKernelConfigs('wasm'), maxPoolGradKernelConfig('wasm'), ...reductions]) {
+  for (const k of [...gradientKernelConfigs('wasm'), maxPoolGradKernelConfig('wasm')]) {
     if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
     tf.registerKernel(k);
   }
