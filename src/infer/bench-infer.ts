@@ -9,23 +9,30 @@ import { join } from 'node:path';
 import { createRng } from '../core/random.js';
 import { SUBTYPES } from '../core/subtypes.js';
 import { WINDOW_STACKS } from '../core/windows.js';
-import type { InferenceEngine } from '../model/onnx/runner.js';
+import type { Image } from '../core/tensor.js';
 import { MODEL_FORMAT, type ModelCard } from './model-card.js';
 import { writeModelFolder } from './model-folder.js';
 import { planPrediction, predictPlanned } from './predict.js';
 import type { SeriesScorer } from './scorer.js';
 
-/** Images per second of `engine` on random [batch, size, size, channels] input, over ≥ minSeconds. */
-export async function measureThroughput(engine: InferenceEngine, batch: number, size: number, channels: number, minSeconds: number): Promise<{ imgPerSec: number; calls: number; seconds: number }> {
+/**
+ * Images per second through an opened model (2.5D context, network or features, head) on random
+ * preprocessed slices, `batch` slices per call, after one warm-up call, over ≥ minSeconds.
+ */
+export async function measureThroughput(scorer: SeriesScorer, batch: number, minSeconds: number): Promise<{ imgPerSec: number; calls: number; seconds: number }> {
   const rng = createRng(1);
-  const data = Float32Array.from({ length: batch * size * size * channels }, () => rng.next());
-  const input = { data, shape: [batch, size, size, channels] };
-  await engine.run(input); // warm-up: graph optimisation, allocations
+  const { inputSize: size, windows } = scorer.card;
+  const images: Image<'uint8'>[] = Array.from({ length: batch }, () => ({
+    dtype: 'uint8' as const,
+    data: Uint8Array.from({ length: size * size * windows.length }, () => rng.int(0, 255)),
+    shape: [size, size, windows.length] as const,
+  }));
+  await scorer.scoreSeries(images); // warm-up: graph optimisation, allocations
   let calls = 0;
   const t0 = performance.now();
   let elapsed = 0;
   while (elapsed < minSeconds * 1000 || calls < 3) {
-    await engine.run(input);
+    await scorer.scoreSeries(images);
     calls++;
     elapsed = performance.now() - t0;
   }

@@ -13,8 +13,6 @@ import { ichError } from '../../core/errors.js';
 import { resolveModelDir, readModelCard } from '../../infer/model-card.js';
 import { openScorer } from '../../infer/scorer.js';
 import { measureStudyLatency, measureThroughput, removeTemp, writeBenchModelFolder } from '../../infer/bench-infer.js';
-import { createOnnxEngine } from '../../model/onnx/runner.js';
-import { ensureDerivedTrunk } from '../../infer/derive-trunk.js';
 import { parseProvider } from './infer-flags.js';
 
 async function syntheticStudy(dir: string): Promise<string> {
@@ -73,13 +71,9 @@ export const benchInferCommand: Command = {
         temps.push(dir);
       }
       const card = readModelCard(dir);
-      // Throughput of the image model (the trunk for embedding-head models; the head is negligible).
-      const imageModel = card.kind === 'slice' ? join(dir, 'model.onnx') : card.trunk?.file ? join(dir, card.trunk.file) : await ensureDerivedTrunk(card.trunk?.derive ?? 'nsfwjs-inceptionv3-gap', size, card.windows.length, (l) => io.stderr.write(`${l}\n`));
-      const engine = await createOnnxEngine(imageModel, { threads, provider });
-      const channels = card.windows.length * (card.kind === 'slice' ? 2 * card.context + 1 : 1);
-      io.stderr.write(`throughput: ${card.architecture} @ ${size} px, batch ${batch}, ${engine.name}\n`);
-      const tp = await measureThroughput(engine, batch, size, channels, seconds);
-      await engine.dispose();
+      const scorer = await openScorer(dir, { threads, provider, batch, onStatus: (l) => io.stderr.write(`${l}\n`) });
+      io.stderr.write(`throughput: ${card.architecture} @ ${size} px, batch ${batch}, ${scorer.engineName}\n`);
+      const tp = await measureThroughput(scorer, batch, seconds);
       let studyDir = getString(args, 'study');
       if (studyDir === undefined) {
         const tmp = mkdtempSync(join(tmpdir(), 'ichscan-bench-study-'));
@@ -88,7 +82,6 @@ export const benchInferCommand: Command = {
         studyDir = await syntheticStudy(tmp);
       }
       if (!existsSync(studyDir)) throw ichError('ICH_E_FILE_NOT_FOUND', 'study folder', { file: studyDir });
-      const scorer = await openScorer(dir, { threads, provider, batch });
       await measureStudyLatency(scorer, studyDir); // warm-up run (page cache, codecs, sessions)
       const lat = await measureStudyLatency(scorer, studyDir);
       await scorer.dispose();
@@ -97,7 +90,7 @@ export const benchInferCommand: Command = {
         size,
         batch,
         imgPerSec: Number(tp.imgPerSec.toFixed(2)),
-        engine: engine.name,
+        engine: scorer.engineName,
         threads,
         studySlices: lat.slices,
         studyLatencySeconds: Number(lat.seconds.toFixed(3)),
