@@ -2,8 +2,7 @@
  * Gradient kernels for the tfjs `wasm` backend, written as ordinary (fast, XNNPACK-backed)
  * forward convolutions:
  * - Conv2DBackpropFilter (missing from tfjs-backend-wasm 4.22): a conv2d over the input with batch
- *   and channel axes swapped, using the output gradient as the filter (stride ↔ dilation swapped);
- *   1×1 stride-1 filters as one matrix product.
+ *   and channel axes swapped, using the output gradient as the filter (stride ↔ dilation swapped).
  * - Conv2DBackpropInput (present but ~2.5 GFLOP/s): a conv2d of the zero-inserted output gradient
  *   with the spatially rotated, in/out-transposed filter.
  * - DepthwiseConv2dNativeBackpropFilter / …BackpropInput (both missing): the same two ideas with
@@ -64,17 +63,11 @@ function attrsOf(p: KernelParams): ConvGradAttrs {
  */
 export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: readonly number[], a: ConvGradAttrs): tf.Tensor4D {
   return tf.tidy(() => {
-    const [, h, w, cin] = x.shape;
-    const [kh, kw, , cout] = filterShape as [number, number, number, number];
+    const [, h, w] = x.shape;
+    const [kh, kw] = filterShape as [number, number, number, number];
     const g = computeConvGeometry(x.shape, filterShape, a.strides, a.dilations, a.pad, a.dimRoundingMode, false);
     const [sh, sw] = g.strides;
     const [dh, dw] = g.dilations;
-    if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && g.padTop === 0 && g.padLeft === 0) {
-      // 1×1, stride 1: dW = xᵀ·dy over all pixels. An explicit transpose + plain matMul runs ~4× faster
-      // on wasm than both the conv route and matMul's own transposeA flag.
-      const m = x.size / cin;
-      return tf.reshape(tf.matMul(tf.transpose(tf.reshape(x, [m, cin])), tf.reshape(dy, [m, cout])), [1, 1, cin, cout]) as tf.Tensor4D;
-    }
     const [, ho, wo] = dy.shape;
     const bottom = (kh - 1) * dh + (ho - 1) * sh - g.padTop - (h - 1);
     const right = (kw - 1) * dw + (wo - 1) * sw - g.padLeft - (w - 1);
