@@ -100,3 +100,37 @@ export function insertZeros(x: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D
   const full = tf.reshape(spread, [n, h * sh, w * sw, c]) as tf.Tensor4D;
   return tf.slice(full, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
 }
+
+/** Sides to pad (negative: crop) around an input-gradient correlation: (kh−1)·d − pad before, and what makes the output h × w after. */
+export interface Sides {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/**
+ * Padding of the zero-inserted output gradient (height zh, width zw) for the input-gradient
+ * correlation with the rotated filter, so that the result is exactly h × w.
+ */
+export function inputGradientSides(g: ConvGeometry, kh: number, kw: number, h: number, w: number, zh: number, zw: number): Sides {
+  const [dh, dw] = g.dilations;
+  const top = (kh - 1) * dh - g.padTop;
+  const left = (kw - 1) * dw - g.padLeft;
+  return { top, left, bottom: h - zh - top + (kh - 1) * dh, right: w - zw - left + (kw - 1) * dw };
+}
+
+/**
+ * Padding of the input for the filter-gradient correlation (the output gradient as the filter,
+ * dilated by the stride, read with the forward dilation as stride), so that the result is kh × kw.
+ */
+export function filterGradientSides(g: ConvGeometry, kh: number, kw: number, h: number, w: number): Sides {
+  const [sh, sw] = g.strides;
+  const [dh, dw] = g.dilations;
+  return {
+    top: g.padTop,
+    left: g.padLeft,
+    bottom: (kh - 1) * dh + (g.outHeight - 1) * sh - g.padTop - (h - 1),
+    right: (kw - 1) * dw + (g.outWidth - 1) * sw - g.padLeft - (w - 1),
+  };
+}

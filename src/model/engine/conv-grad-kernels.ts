@@ -12,7 +12,7 @@
  * Each kernel is checked against the `cpu` backend in test/model/engine.
  */
 import * as tf from '@tensorflow/tfjs';
-import { computeConvGeometry, insertZeros, splitPadding, type PadSpec } from './conv-geometry.js';
+import { computeConvGeometry, filterGradientSides, inputGradientSides, insertZeros, splitPadding, type PadSpec } from './conv-geometry.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 
@@ -68,11 +68,9 @@ export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShap
     const g = computeConvGeometry(x.shape, filterShape, a.strides, a.dilations, a.pad, a.dimRoundingMode, false);
     const [sh, sw] = g.strides;
     const [dh, dw] = g.dilations;
-    const [, ho, wo] = dy.shape;
-    const bottom = (kh - 1) * dh + (ho - 1) * sh - g.padTop - (h - 1);
-    const right = (kw - 1) * dw + (wo - 1) * sw - g.padLeft - (w - 1);
+    const p = filterGradientSides(g, kh, kw, h, w);
     const xt = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D;
-    const { x: xp, pad } = splitPadding(xt, g.padTop, bottom, g.padLeft, right);
+    const { x: xp, pad } = splitPadding(xt, p.top, p.bottom, p.left, p.right);
     const filt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
     const out = tf.conv2d(xp, filt, [dh, dw], pad, 'NHWC', [sh, sw]);
     return tf.transpose(out, [1, 2, 0, 3]) as tf.Tensor4D;
@@ -90,11 +88,8 @@ export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inputS
     const g = computeConvGeometry(inputShape, filter.shape, a.strides, a.dilations, a.pad, a.dimRoundingMode, false);
     const [dh, dw] = g.dilations;
     const dyz = insertZeros(dy, g.strides[0], g.strides[1]);
-    const top = (kh - 1) * dh - g.padTop;
-    const left = (kw - 1) * dw - g.padLeft;
-    const bottom = h - dyz.shape[1] - top + (kh - 1) * dh;
-    const right = w - dyz.shape[2] - left + (kw - 1) * dw;
-    const { x: dyp, pad } = splitPadding(dyz, top, bottom, left, right);
+    const p = inputGradientSides(g, kh, kw, h, w, dyz.shape[1], dyz.shape[2]);
+    const { x: dyp, pad } = splitPadding(dyz, p.top, p.bottom, p.left, p.right);
     const rotated = tf.transpose(rotateFilter(filter), [0, 1, 3, 2]) as tf.Tensor4D;
     return tf.conv2d(dyp, rotated, 1, pad, 'NHWC', [dh, dw]);
   });
@@ -112,10 +107,9 @@ export function depthwiseBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterS
     const [sh, sw] = g.strides;
     const [dh, dw] = g.dilations;
     const [, ho, wo] = dy.shape;
-    const bottom = (kh - 1) * dh + (ho - 1) * sh - g.padTop - (h - 1);
-    const right = (kw - 1) * dw + (wo - 1) * sw - g.padLeft - (w - 1);
+    const p = filterGradientSides(g, kh, kw, h, w);
     const xf = tf.reshape(tf.transpose(x, [1, 2, 3, 0]), [1, h, w, c * n]) as tf.Tensor4D;
-    const { x: xp, pad } = splitPadding(xf, g.padTop, bottom, g.padLeft, right);
+    const { x: xp, pad } = splitPadding(xf, p.top, p.bottom, p.left, p.right);
     const filt = tf.reshape(tf.transpose(tf.reshape(dy, [n, ho, wo, c, m]), [1, 2, 3, 0, 4]), [ho, wo, c * n, m]) as tf.Tensor4D;
     const out = tf.depthwiseConv2d(xp, filt, [dh, dw], pad, 'NHWC', [sh, sw]);
     return tf.sum(tf.reshape(out, [kh, kw, c, n, m]), 3) as tf.Tensor4D;
@@ -130,11 +124,8 @@ export function depthwiseBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inp
     const g = computeConvGeometry(inputShape, filter.shape, a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
     const [dh, dw] = g.dilations;
     const dyz = insertZeros(dy, g.strides[0], g.strides[1]);
-    const top = (kh - 1) * dh - g.padTop;
-    const left = (kw - 1) * dw - g.padLeft;
-    const bottom = h - dyz.shape[1] - top + (kh - 1) * dh;
-    const right = w - dyz.shape[2] - left + (kw - 1) * dw;
-    const { x: dyp, pad } = splitPadding(dyz, top, bottom, left, right);
+    const p = inputGradientSides(g, kh, kw, h, w, dyz.shape[1], dyz.shape[2]);
+    const { x: dyp, pad } = splitPadding(dyz, p.top, p.bottom, p.left, p.right);
     const rotated = tf.reshape(rotateFilter(filter), [kh, kw, c * m, 1]) as tf.Tensor4D;
     const out = tf.depthwiseConv2d(dyp, rotated, 1, pad, 'NHWC', [dh, dw]);
     return m === 1 ? out : (tf.sum(tf.reshape(out, [n, h, w, c, m]), 4) as tf.Tensor4D);
