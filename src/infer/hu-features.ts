@@ -17,7 +17,7 @@ export const HU_FEATURE_NAMES = [
   'cavityFraction',
   'boneFraction',
   'h0_10', 'h10_20', 'h20_30', 'h30_40', 'h40_50', 'h50_60', 'h60_70', 'h70_80', 'h80_90', 'h90_100',
-  'blood50_90', 'blood60_90', 'peripheralBlood', 'centralBlood', 'meanHu', 'sdHu', 'sqrtBlood', 'sqrtPeripheral',
+  'blood50_90', 'blood60_90', 'peripheralBlood', 'centralBlood', 'meanHu', 'sdHu', 'solidBlood50_90', 'solidBlood60_90',
 ] as const;
 export const HU_FEATURES = HU_FEATURE_NAMES.length;
 
@@ -175,8 +175,25 @@ export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowP
   f[15] = centreBlood / Math.max(1, centre);
   f[16] = cavity ? sum / cavity : 0;
   f[17] = cavity ? Math.sqrt(Math.max(0, sum2 / cavity - (sum / cavity) ** 2)) : 0;
-  f[18] = Math.sqrt(f[12] as number);
-  f[19] = Math.sqrt(f[14] as number);
+  // "solid" blood: cavity pixels whose whole 3×3 neighbourhood is in the blood range — noise and
+  // the partial-volume seam along bone make single pixels read 50–90 HU, a block of them rarely
+  const b1 = new Uint8Array(n);
+  const b2 = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = hu[i] as number;
+    b1[i] = cavityMask[i] && v >= 50 && v <= 90 ? 1 : 0;
+    b2[i] = cavityMask[i] && v >= 60 && v <= 90 ? 1 : 0;
+  }
+  const s1 = erode(b1, w, h, 1);
+  const s2 = erode(b2, w, h, 1);
+  let c1 = 0;
+  let c2 = 0;
+  for (let i = 0; i < n; i++) {
+    c1 += s1[i] as number;
+    c2 += s2[i] as number;
+  }
+  f[18] = Math.sqrt(c1 / k);
+  f[19] = Math.sqrt(c2 / k);
   return f;
 }
 
