@@ -9,7 +9,7 @@
  *        [--synth <synth dir with images/ and labels.csv>]... [--out models/default] [--force]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createProgress } from '../../core/progress.js';
@@ -21,6 +21,7 @@ import { HU_ROW_FEATURES } from '../hu-features.js';
 import { ensureDerivedTrunk, trunkFeatureCount, type TrunkRecipe } from '../derive-trunk.js';
 import { MODEL_FORMAT, type ModelCard } from '../model-card.js';
 import { buildLogisticHeadOnnx, writeModelFolder } from '../model-folder.js';
+import { formatSubmission } from '../submission.js';
 import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, type EmbeddedDataset } from './embed-dataset.js';
 import { buildRows, concatRows, crossValidate } from './cross-validate.js';
 import { fitLogisticHead } from './logistic.js';
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
       context: { type: 'string', default: '1' },
       variants: { type: 'string', default: '3' },
       'cv-only': { type: 'boolean', default: false },
+      oof: { type: 'string' },
       l2: { type: 'string', default: String(HEAD.l2) },
       'synth-variants': { type: 'string', default: '1' },
       'hu-features': { type: 'boolean', default: true },
@@ -160,6 +162,8 @@ async function main(): Promise<void> {
     note: 'Per-fold AUC swings widely: positives sit in 5 of 15 patients. Pooled out-of-fold AUC is biased low when folds differ in prevalence.',
   };
   process.stderr.write(`${JSON.stringify({ ...validation, perFold: undefined }, null, 2)}\n`);
+  // out-of-fold predictions in the submission format, for `ichscan evaluate --predictions`
+  if (values.oof) writeFileSync(resolve(values.oof), formatSubmission({ imageIds: cv.oof.imageIds, probabilities: cv.oof.pred }));
   if (values['cv-only']) return;
 
   // Final head on everything.
