@@ -29,6 +29,8 @@ export interface ModelCard {
   windows: WindowPreset[];
   /** Neighbouring slices on each side used as context (0 = single slice). */
   context: number;
+  /** Slice spacing (mm) the context was trained at; thinner series take neighbours at this distance. */
+  contextSpacingMm?: number;
   /** Sigmoid windows instead of linear (preprocessDecoded's option). */
   sigmoidWindows?: boolean;
   /** Output labels, always SUBTYPES order. */

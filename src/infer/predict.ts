@@ -74,7 +74,7 @@ export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, fa
     }
   }
   if (images.length === 0) return undefined;
-  const p = await scorer.scoreSeries(images, { tta: opts.tta ?? false });
+  const p = await scorer.scoreSeries(images, { tta: opts.tta ?? false, z: kept.map((r) => r.z ?? null) });
   const slices: SliceScore[] = kept.map((ref, i) => {
     opts.onSlice?.();
     return { index: i, file: ref.file, frame: ref.frame, sopInstanceUid: String(ref.meta.sopInstanceUid), z: ref.z ?? null, probabilities: toProbabilityRecord(p, i * SUBTYPES.length) };

@@ -17,6 +17,8 @@ const K = 6;
 export interface ScoreOptions {
   /** Average with the left-right flipped image (test-time augmentation). */
   tta?: boolean;
+  /** Slice positions along the normal, mm (same order as the images); enables spacing-aware context. */
+  z?: readonly (number | null)[];
 }
 
 export interface SeriesScorer {
@@ -44,10 +46,45 @@ export function neighbourIndex(i: number, d: number, n: number): number {
 }
 
 /**
+ * Which slice serves as neighbour d ∈ [−k, k] of each slice: row-major [n, 2k+1]. By index
+ * (i + d, edges repeated), except for thin series: when `spacingMm` is given, every z is known and
+ * the series' median slice spacing is below 0.75 × spacingMm, neighbour d is the slice whose z is
+ * nearest to z_i + d·spacingMm — so a 0.625 mm series gets context from ±5 mm, as a 5 mm series does.
+ */
+export function neighbourTable(n: number, context: number, z?: readonly (number | null)[], spacingMm?: number): Int32Array {
+  const span = 2 * context + 1;
+  const t = new Int32Array(n * span);
+  const zs = z && z.length === n && z.every((v) => v !== null) ? (z as number[]) : undefined;
+  let thin = false;
+  if (zs && spacingMm && n > 2) {
+    const gaps = zs.slice(1).map((v, i) => Math.abs(v - (zs[i] as number))).sort((a, b) => a - b);
+    thin = (gaps[Math.floor(gaps.length / 2)] as number) < 0.75 * spacingMm;
+  }
+  for (let i = 0; i < n; i++) {
+    for (let d = -context; d <= context; d++) {
+      let j = neighbourIndex(i, d, n);
+      if (thin && zs && spacingMm) {
+        const target = (zs[i] as number) + d * spacingMm;
+        let best = Infinity;
+        for (let q = 0; q < n; q++) {
+          const dist = Math.abs((zs[q] as number) - target);
+          if (dist < best) {
+            best = dist;
+            j = q;
+          }
+        }
+      }
+      t[i * span + d + context] = j;
+    }
+  }
+  return t;
+}
+
+/**
  * NHWC float32 batch of slices `idx`, each with the channels of slices i−k … i+k stacked in
  * that order (k = context), optionally flipped left-right.
  */
-export function buildContextBatch(images: readonly Image<'uint8'>[], idx: readonly number[], context: number, flip: boolean): Batch<'float32'> {
+export function buildContextBatch(images: readonly Image<'uint8'>[], idx: readonly number[], context: number, flip: boolean, table?: Int32Array): Batch<'float32'> {
   const first = images[0];
   if (!first) throw ichError('ICH_E_INTERNAL', 'empty series');
   const [h, w, c] = first.shape;
@@ -57,7 +94,7 @@ export function buildContextBatch(images: readonly Image<'uint8'>[], idx: readon
   const n = images.length;
   idx.forEach((i, b) => {
     for (let d = -context; d <= context; d++) {
-      const src = (images[neighbourIndex(i, d, n)] as Image<'uint8'>).data;
+      const src = (images[table ? (table[i * span + d + context] as number) : neighbourIndex(i, d, n)] as Image<'uint8'>).data;
       const off = (d + context) * c;
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
@@ -109,12 +146,12 @@ function appendColumns(a: Float32Array, Fa: number, b: Float32Array, Fb: number,
 }
 
 /** Concatenated embeddings of slices i−k … i+k for each slice: [n, F·(2k+1)]. */
-export function stackEmbeddings(emb: Float32Array, n: number, features: number, context: number, idx: readonly number[]): FloatTensor {
+export function stackEmbeddings(emb: Float32Array, n: number, features: number, context: number, idx: readonly number[], table?: Int32Array): FloatTensor {
   const span = 2 * context + 1;
   const out = new Float32Array(idx.length * features * span);
   idx.forEach((i, b) => {
     for (let d = -context; d <= context; d++) {
-      const j = neighbourIndex(i, d, n);
+      const j = table ? (table[i * span + d + context] as number) : neighbourIndex(i, d, n);
       out.set(emb.subarray(j * features, (j + 1) * features), (b * span + d + context) * features);
     }
   });
@@ -135,7 +172,8 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
       engineName: engine.name,
       async scoreSeries(images, so = {}) {
         checkImages(images, card);
-        const run = (flip: boolean): Promise<Float32Array> => runBatched(engine, images.length, batch, K, (idx) => buildContextBatch(images, idx, card.context, flip));
+        const table = neighbourTable(images.length, card.context, so.z, card.contextSpacingMm);
+        const run = (flip: boolean): Promise<Float32Array> => runBatched(engine, images.length, batch, K, (idx) => buildContextBatch(images, idx, card.context, flip, table));
         const p = await run(false);
         return so.tta ? average(p, await run(true)) : p;
       },
@@ -163,7 +201,8 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
       const score = async (flip: boolean): Promise<Float32Array> => {
         let emb = trunk ? await runBatched(trunk, n, batch, Ft, (idx) => buildContextBatch(images, idx, 0, flip)) : new Float32Array(0);
         if (trunkSpec.huFeatures) emb = appendColumns(emb, Ft, computeHuFeatureRows(images, card.windows), HU_ROW_FEATURES, n);
-        return runBatched(head, n, 256, K, (idx) => stackEmbeddings(emb, n, F, card.context, idx));
+        const table = neighbourTable(n, card.context, so.z, card.contextSpacingMm);
+        return runBatched(head, n, 256, K, (idx) => stackEmbeddings(emb, n, F, card.context, idx, table));
       };
       const p = await score(false);
       return so.tta ? average(p, await score(true)) : p;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Image } from '../../src/core/tensor.js';
-import { buildContextBatch, neighbourIndex, stackEmbeddings } from '../../src/infer/scorer.js';
+import { buildContextBatch, neighbourIndex, neighbourTable, stackEmbeddings } from '../../src/infer/scorer.js';
 
 /** 1×2 images with 2 channels whose values encode (slice, x, channel). */
 function slices(n: number): Image<'uint8'>[] {
@@ -32,4 +32,18 @@ test('stackEmbeddings concatenates neighbours s-1, s, s+1', () => {
   const t = stackEmbeddings(emb, 3, 2, 1, [0, 1]);
   assert.deepEqual(t.shape, [2, 6]);
   assert.deepEqual([...t.data], [1, 2, 1, 2, 3, 4, 1, 2, 3, 4, 5, 6]);
+});
+
+test('neighbourTable: index-based for 5 mm series, nearest z at ±spacing for thin ones', () => {
+  const five = [0, 5, 10, 15].map((z) => z as number | null);
+  assert.deepEqual([...neighbourTable(4, 1, five, 5)], [0, 0, 1, 0, 1, 2, 1, 2, 3, 2, 3, 3]);
+  const thin = Array.from({ length: 17 }, (_, i) => i * 0.625);
+  const t = neighbourTable(17, 1, thin, 5);
+  // slice 8 (z 5.0) takes z 0.0 (slice 0) and z 10.0 (slice 16)
+  assert.deepEqual([...t.slice(8 * 3, 8 * 3 + 3)], [0, 8, 16]);
+  // slice 2 (z 1.25): below the series start the nearest is slice 0; above, z 6.25 is slice 10
+  assert.deepEqual([...t.slice(2 * 3, 2 * 3 + 3)], [0, 2, 10]);
+  // without z or spacing: by index
+  assert.deepEqual([...neighbourTable(3, 1)], [0, 0, 1, 0, 1, 2, 1, 2, 2]);
+  assert.deepEqual([...neighbourTable(3, 1, [0, null, 1], 5)], [0, 0, 1, 0, 1, 2, 1, 2, 2]);
 });

@@ -180,6 +180,7 @@ async function main(): Promise<void> {
     inputSize: SIZE,
     windows: WINDOWS,
     context: CONTEXT,
+    contextSpacingMm: 5,
     outputs: SUBTYPES,
     trunk: huOnly ? { features: 0, huFeatures: true } : { derive: RECIPE, features: trunkFeatures, ...(hu ? { huFeatures: true } : {}) },
     thresholds: { any: Number(youden.threshold.toFixed(4)) },
