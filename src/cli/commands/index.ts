@@ -14,8 +14,9 @@ import { evaluateCommand } from './evaluate.js';
 import { submitCommand } from './submit.js';
 import { benchInferCommand } from './bench-infer.js';
 import { demoCommand } from './demo.js';
+import { exportCommand } from './export.js';
 import { trainCommand } from './train.js';
 import { benchTrainCommand } from './bench-train.js';
 import { compareCommand } from './compare.js';
 
-export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, benchInferCommand, demoCommand, trainCommand, benchTrainCommand, compareCommand];
+export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, benchInferCommand, demoCommand, exportCommand, trainCommand, benchTrainCommand, compareCommand];
