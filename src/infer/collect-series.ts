@@ -2,12 +2,12 @@
  * Input collection for prediction: files and folders → DICOM headers → series (by
  * SeriesInstanceUID) ordered by position along the slice normal (ImagePositionPatient projected
  * on the normal of ImageOrientationPatient; z when orientation is absent; InstanceNumber last).
- * Files that are not readable DICOM CT are recorded as failures with their IchError code and
+ * Files that are not readable DICOM CT (including other modalities) are recorded as failures with their IchError code and
  * skipped, so a folder with junk in it still gets a verdict.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { toIchError, type IchErrorCode } from '../core/errors.js';
+import { ichError, toIchError, type IchErrorCode } from '../core/errors.js';
 import { readDicomHeader, type CtMeta } from '../dicom/index.js';
 import { walkFiles } from '../core/walk-files.js';
 
@@ -78,6 +78,10 @@ export function groupIntoSeries(files: readonly string[], onFile?: () => void): 
   for (const file of files) {
     try {
       const meta = readDicomHeader(readFileSync(file), file);
+      // The model reads Hounsfield units: MR, PET, X-ray and the like are reported, not scored.
+      if (meta.modality !== undefined && meta.modality.trim() !== '' && meta.modality.trim().toUpperCase() !== 'CT') {
+        throw ichError('ICH_E_UNSUPPORTED_IMAGE', `modality ${meta.modality.trim()} is not CT`, { file });
+      }
       const seriesUid = meta.seriesInstanceUid ?? `unknown-series:${meta.studyInstanceUid ?? 'unknown-study'}`;
       let g = groups.get(seriesUid);
       if (!g) {

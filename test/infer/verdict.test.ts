@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SUBTYPES, type Subtype } from '../../src/core/subtypes.js';
 import { computeVerdict, type SliceScore } from '../../src/infer/verdict.js';
-import { slicePosition } from '../../src/infer/collect-series.js';
+import { join } from 'node:path';
+import { groupIntoSeries, slicePosition } from '../../src/infer/collect-series.js';
+import { requireSharedData } from '../helpers/shared-data.js';
 import type { CtMeta } from '../../src/dicom/index.js';
 
 function slice(index: number, any: number, subdural = 0): SliceScore {
@@ -35,4 +37,15 @@ test('slice position is measured along the normal of the orientation (tilted gan
   assert.ok(Math.abs((slicePosition(meta) as number) - (-20 * s + 30 * c)) < 1e-9);
   assert.equal(slicePosition({ imagePositionPatient: [0, 0, 7], imageOrientationPatient: undefined } as unknown as CtMeta), 7);
   assert.equal(slicePosition({ imagePositionPatient: undefined } as unknown as CtMeta), undefined);
+});
+
+test('non-CT files are reported (ICH_E_UNSUPPORTED_IMAGE), CT files grouped', (t) => {
+  const shared = requireSharedData(t);
+  if (!shared) return;
+  const corpus = join(shared, 'dicom-corpus', 'debian-python3-pydicom');
+  const { series, failures } = groupIntoSeries([join(corpus, 'MR_small.dcm'), join(corpus, '693_J2KI.dcm')]);
+  assert.equal(series.length, 1);
+  assert.equal(failures.length, 1);
+  assert.equal(failures[0]?.code, 'ICH_E_UNSUPPORTED_IMAGE');
+  assert.match(failures[0]?.message ?? '', /modality MR is not CT/);
 });
