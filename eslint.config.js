@@ -1,4 +1,4 @@
-// Lint rules: typescript-eslint's recommended set, plus the layering rule that nothing imports src/cli.
+// Lint rules: typescript-eslint's recommended set, no `any`, and the pipeline's layering (below).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -15,12 +15,25 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  {
-    // Dependencies point one way: no pipeline stage may import the CLI.
-    files: ['src/**/*.ts'],
-    ignores: ['src/cli/**'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/**', '../cli/*'], message: 'Nothing imports src/cli.' }] }],
-    },
-  },
+  // Dependencies point one way along the pipeline: core → dicom → preprocess → synth | data → model →
+  // train → infer (infer reads training runs to export them) → cli. Each stage may import only the
+  // stages before it; synth and data are independent of each other; nothing imports src/cli.
+  ...layerRules(),
 );
+
+function layerRules() {
+  const order = ['core', 'dicom', 'preprocess', 'synth', 'data', 'model', 'train', 'infer', 'cli'];
+  // Stages on the same level that must not import each other.
+  const peers = { synth: ['data'], data: ['synth'] };
+  return order.slice(0, -1).map((stage) => {
+    const banned = [...new Set(order.slice(order.indexOf(stage) + 1).concat(peers[stage] ?? []))];
+    return {
+      files: [`src/${stage}/**/*.ts`],
+      rules: {
+        'no-restricted-imports': ['error', {
+          patterns: banned.map((b) => ({ group: [`**/${b}/*`, `**/${b}/**`], message: `src/${stage} must not import src/${b} (dependencies point one way).` })),
+        }],
+      },
+    };
+  });
+}

@@ -5,7 +5,8 @@
  */
 import { SUBTYPES } from '../core/subtypes.js';
 import type { EvaluationCurves, EvaluationReport } from './evaluate.js';
-import { escapeHtml, renderCalibrationSvg, renderRocSvg } from './svg-plots.js';
+import { escapeHtml } from '../core/html.js';
+import { renderCalibrationSvg, renderRocSvg } from './svg-plots.js';
 
 export interface ExampleSlice {
   imageId: string;

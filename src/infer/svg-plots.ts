@@ -4,12 +4,10 @@
  * [0, 1]², drawn in a square with a margin; the y axis points up.
  */
 import type { CalibrationBin } from '../model/metrics.js';
+import { escapeHtml } from '../core/html.js';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#111111'];
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
 
 interface Frame {
   size: number;

@@ -5,7 +5,7 @@
  * metrics.jsonl), so it works on finished, stopped and running runs alike.
  */
 import { basename } from 'node:path';
-import { escapeHtml } from '../infer/svg-plots.js';
+import { escapeHtml } from '../core/html.js';
 import { readEpochRecords, readRunConfig, type EpochRecord } from './run-dir.js';
 import { renderLossCurvesSvg, type LossCurve } from './loss-curves-svg.js';
 

@@ -2,7 +2,7 @@
  * Loss curves as inline SVG: per run, training loss (dashed) and validation weighted log loss
  * (solid) against epoch, on shared axes scaled to the data (x: epochs 1..max, y: 0..max loss).
  */
-import { escapeHtml } from '../infer/svg-plots.js';
+import { escapeHtml } from '../core/html.js';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#111111'];
 
