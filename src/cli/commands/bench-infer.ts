@@ -13,7 +13,7 @@ import { ichError } from '../../core/errors.js';
 import { resolveModelDir, readModelCard } from '../../infer/model-card.js';
 import { openScorer } from '../../infer/scorer.js';
 import { measureStudyLatency, measureThroughput, removeTemp, writeBenchModelFolder } from '../../infer/bench-infer.js';
-import { parseProvider } from './infer-flags.js';
+import { ENGINE_FLAGS, parseEngineOptions } from './infer-flags.js';
 
 async function syntheticStudy(dir: string): Promise<string> {
   const { generateSynthDataset } = await import('../../synth/index.js');
@@ -45,16 +45,14 @@ export const benchInferCommand: Command = {
       batch: { type: 'number', arg: '<n>', help: 'Images per inference call', default: 8 },
       seconds: { type: 'number', arg: '<s>', help: 'Minimum measuring time for the throughput', default: 5 },
       study: { type: 'string', arg: '<dir>', help: 'Folder with one study for the latency (default: a generated 40-slice synthetic study)' },
-      threads: { type: 'number', arg: '<n>', help: 'ONNX Runtime intra-op threads (0 = one per core)', default: 0 },
-      provider: { type: 'string', arg: '<auto|cpu|cuda>', help: 'ONNX Runtime execution provider', default: 'auto' },
+      ...ENGINE_FLAGS,
       json: { type: 'boolean', help: 'Print {"model","size","batch","imgPerSec",…} as JSON' },
     },
   },
   async run(args, io) {
     const modelArg = getString(args, 'model') ?? 'default';
     const batch = getInt(args, 'batch', 1, 1024) ?? 8;
-    const threads = getInt(args, 'threads', 0, 256) ?? 0;
-    const provider = parseProvider(getString(args, 'provider'));
+    const { threads, provider } = parseEngineOptions(args);
     const seconds = getNumber(args, 'seconds') ?? 5;
     const temps: string[] = [];
     try {

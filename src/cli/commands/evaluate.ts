@@ -5,7 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { getBool, getInt, getNumber, getString, requireString } from '../args.js';
+import { getBool, getNumber, getString, requireString } from '../args.js';
 import { ichError } from '../../core/errors.js';
 import { createProgress } from '../../core/progress.js';
 import { SUBTYPES } from '../../core/subtypes.js';
@@ -18,7 +18,7 @@ import { formatSubmission, readPredictionsCsv, type ImagePredictions } from '../
 import { computeCurves, computeEvaluation, matchPredictions, type EvaluationReport } from '../../infer/evaluate.js';
 import { buildExampleSlices } from '../../infer/report-examples.js';
 import { renderReportHtml } from '../../infer/report-html.js';
-import { parseProvider } from './infer-flags.js';
+import { ENGINE_FLAGS, SCORING_FLAGS, parseEngineOptions, parseTta } from './infer-flags.js';
 
 function formatText(e: EvaluationReport): string {
   const f = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(4));
@@ -53,10 +53,8 @@ export const evaluateCommand: Command = {
       report: { type: 'string', arg: '<file.html>', help: 'Write a self-contained HTML report (ROC, calibration, table, example slices)' },
       'save-predictions': { type: 'string', arg: '<csv>', help: "With --model: also write the predictions in Kaggle format" },
       force: { type: 'boolean', help: 'Overwrite --report / --save-predictions files' },
-      tta: { type: 'string', arg: '<none|flip>', help: 'Test-time augmentation with --model', default: 'none' },
-      threads: { type: 'number', arg: '<n>', help: 'ONNX Runtime intra-op threads (0 = one per core)', default: 0 },
-      provider: { type: 'string', arg: '<auto|cpu|cuda>', help: 'ONNX Runtime execution provider', default: 'auto' },
-      quiet: { type: 'boolean', help: 'No progress on stderr' },
+      ...SCORING_FLAGS,
+      ...ENGINE_FLAGS,
     },
   },
   async run(args, io) {
@@ -79,10 +77,10 @@ export const evaluateCommand: Command = {
     const context: string[] = [`labels: ${labelsFile}`];
     if (modelArg !== undefined) {
       const dir = resolveModelDir(modelArg, io.cwd);
-      const scorer = await openScorer(dir, { threads: getInt(args, 'threads', 0, 256) ?? 0, provider: parseProvider(getString(args, 'provider')), onStatus: (l) => io.stderr.write(`${l}\n`) });
+      const scorer = await openScorer(dir, { ...parseEngineOptions(args), onStatus: (l) => io.stderr.write(`${l}\n`) });
       try {
         const progress = createProgress({ label: 'predict', unit: 'slices', stream: io.stderr, silent: quiet });
-        const fp = await predictImages(scorer, [dataArg as string], io.cwd, { tta: getString(args, 'tta') === 'flip', onPlanned: (n) => progress.setTotal(n), onSlice: () => progress.tick() });
+        const fp = await predictImages(scorer, [dataArg as string], io.cwd, { tta: parseTta(args), onPlanned: (n) => progress.setTotal(n), onSlice: () => progress.tick() });
         progress.finish();
         for (const f of fp.failures) io.stderr.write(`skipped ${f.file}: [${f.code}] ${f.message}\n`);
         preds = fp;

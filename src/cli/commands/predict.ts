@@ -10,7 +10,7 @@ import { SUBTYPES } from '../../core/subtypes.js';
 import { resolveModelDir } from '../../infer/model-card.js';
 import { openScorer } from '../../infer/scorer.js';
 import { planPrediction, predictPlanned, type StudyPrediction } from '../../infer/predict.js';
-import { parseProvider } from './infer-flags.js';
+import { ENGINE_FLAGS, SCORING_FLAGS, parseEngineOptions, parseTta } from './infer-flags.js';
 
 function formatStudy(s: StudyPrediction): string {
   const v = s.verdict;
@@ -42,23 +42,19 @@ export const predictCommand: Command = {
     positionals: [{ name: 'files|dirs', help: 'DICOM files or folders (searched recursively)', variadic: true }],
     flags: {
       model: { type: 'string', arg: '<dir|name>', help: 'Model folder (model.json + ONNX) or shipped model name', default: 'default' },
-      tta: { type: 'string', arg: '<none|flip>', help: 'Test-time augmentation: flip averages with the left-right mirrored slice', default: 'none' },
+      ...SCORING_FLAGS,
       json: { type: 'boolean', help: 'Print {"studies": [...], "failures": [...]} as JSON (one object per study)' },
-      threads: { type: 'number', arg: '<n>', help: 'ONNX Runtime intra-op threads (0 = one per core)', default: 0 },
-      provider: { type: 'string', arg: '<auto|cpu|cuda>', help: 'ONNX Runtime execution provider', default: 'auto' },
+      ...ENGINE_FLAGS,
       batch: { type: 'number', arg: '<n>', help: 'Slices per inference call', default: 8 },
-      quiet: { type: 'boolean', help: 'No progress on stderr' },
     },
   },
   async run(args, io) {
     if (args.positionals.length === 0) throw ichError('ICH_E_USAGE', 'give at least one DICOM file or folder');
-    const tta = getString(args, 'tta') ?? 'none';
-    if (tta !== 'none' && tta !== 'flip') throw ichError('ICH_E_USAGE', `--tta must be none or flip, got "${tta}"`);
+    const tta = parseTta(args);
     const dir = resolveModelDir(getString(args, 'model'), io.cwd);
     const quiet = getBool(args, 'quiet');
     const scorer = await openScorer(dir, {
-      threads: getInt(args, 'threads', 0, 256) ?? 0,
-      provider: parseProvider(getString(args, 'provider')),
+      ...parseEngineOptions(args),
       batch: getInt(args, 'batch', 1, 512) ?? 8,
       onStatus: (line) => io.stderr.write(`${line}\n`),
     });
@@ -68,7 +64,7 @@ export const predictCommand: Command = {
       headers.finish();
       const total = plan.series.reduce((n, s) => n + s.slices.length, 0);
       const progress = createProgress({ label: 'predict', total, unit: 'slices', stream: io.stderr, silent: quiet });
-      const studies = await predictPlanned(scorer, plan.series, plan.failures, { tta: tta === 'flip', onSlice: () => progress.tick() });
+      const studies = await predictPlanned(scorer, plan.series, plan.failures, { tta, onSlice: () => progress.tick() });
       progress.finish();
       if (getBool(args, 'json')) {
         io.stdout.write(`${JSON.stringify({ model: { dir, architecture: scorer.card.architecture, engine: scorer.engineName }, studies, failures: plan.failures }, null, 2)}\n`);

@@ -5,14 +5,14 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { getBool, getInt, getString, requireString } from '../args.js';
+import { getBool, getString, requireString } from '../args.js';
 import { ichError } from '../../core/errors.js';
 import { createProgress } from '../../core/progress.js';
 import { resolveModelDir } from '../../infer/model-card.js';
 import { openScorer } from '../../infer/scorer.js';
 import { fillFailedImages, predictImages } from '../../infer/predict-images.js';
 import { formatSubmission } from '../../infer/submission.js';
-import { parseProvider } from './infer-flags.js';
+import { ENGINE_FLAGS, SCORING_FLAGS, parseEngineOptions, parseTta } from './infer-flags.js';
 
 export const submitCommand: Command = {
   spec: {
@@ -24,23 +24,20 @@ export const submitCommand: Command = {
       data: { type: 'string', arg: '<dir>', help: 'Folder of test DICOM files (e.g. stage_2_test)' },
       out: { type: 'string', arg: '<csv>', help: 'Submission file to write (refuses to overwrite without --force)' },
       force: { type: 'boolean', help: 'Overwrite --out' },
-      tta: { type: 'string', arg: '<none|flip>', help: 'Test-time augmentation', default: 'none' },
-      threads: { type: 'number', arg: '<n>', help: 'ONNX Runtime intra-op threads (0 = one per core)', default: 0 },
-      provider: { type: 'string', arg: '<auto|cpu|cuda>', help: 'ONNX Runtime execution provider', default: 'auto' },
-      quiet: { type: 'boolean', help: 'No progress on stderr' },
+      ...SCORING_FLAGS,
+      ...ENGINE_FLAGS,
     },
   },
   async run(args, io) {
     const out = resolve(io.cwd, requireString(args, 'out'));
     const data = requireString(args, 'data');
     if (existsSync(out) && !getBool(args, 'force')) throw ichError('ICH_E_OUTPUT_EXISTS', 'use --force to overwrite', { file: out });
-    const tta = getString(args, 'tta') ?? 'none';
-    if (tta !== 'none' && tta !== 'flip') throw ichError('ICH_E_USAGE', `--tta must be none or flip, got "${tta}"`);
+    const tta = parseTta(args);
     const dir = resolveModelDir(getString(args, 'model'), io.cwd);
-    const scorer = await openScorer(dir, { threads: getInt(args, 'threads', 0, 256) ?? 0, provider: parseProvider(getString(args, 'provider')), onStatus: (l) => io.stderr.write(`${l}\n`) });
+    const scorer = await openScorer(dir, { ...parseEngineOptions(args), onStatus: (l) => io.stderr.write(`${l}\n`) });
     try {
       const progress = createProgress({ label: 'submit', unit: 'slices', stream: io.stderr, silent: getBool(args, 'quiet') });
-      const fp = await predictImages(scorer, [data], io.cwd, { tta: tta === 'flip', onPlanned: (n) => progress.setTotal(n), onSlice: () => progress.tick() });
+      const fp = await predictImages(scorer, [data], io.cwd, { tta, onPlanned: (n) => progress.setTotal(n), onSlice: () => progress.tick() });
       progress.finish();
       for (const f of fp.failures) io.stderr.write(`could not score ${f.file}: [${f.code}] ${f.message}\n`);
       if (fp.imageIds.length === 0) throw ichError('ICH_E_EMPTY_DATASET', 'no slice could be scored', { file: resolve(io.cwd, data) });
