@@ -13,6 +13,7 @@ import { ichError } from '../../core/errors.js';
 import { gradientKernelConfigs } from './conv-grad-kernels.js';
 import { maxPoolGradKernelConfig } from './pool-grad-kernel.js';
 import { fusedBatchNormGradConfig } from './batchnorm-grad.js';
+import { matMulKernelConfig } from './matmul-kernel.js';
 
 export const BACKEND_NAMES = ['wasm', 'cpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -25,10 +26,16 @@ let kernelsRegistered = false;
 
 /**
  * Registers ichscan's convolution gradient kernels on the wasm backend (replacing its slow
- * Conv2DBackpropInput and MaxPoolGrad). Idempotent.
+ * Conv2DBackpropInput and MaxPoolGrad) and wraps its BatchMatMul (slow transposed and
+ * fresh-weight products, see matmul-kernel.ts). Idempotent.
  */
 export function registerWasmGradientKernels(): void {
   if (kernelsRegistered) return;
+  const backendMatMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (backendMatMul) {
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel(matMulKernelConfig('wasm', backendMatMul));
+  }
   for (const k of [...gradientKernelConfigs('wasm'), maxPoolGradKernelConfig('wasm')]) {
     if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
     tf.registerKernel(k);
