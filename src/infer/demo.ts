@@ -10,7 +10,7 @@ import { createProgress } from '../core/progress.js';
 import { readLabelsCsv } from '../data/labels.js';
 import { generateSynthDataset } from '../synth/index.js';
 import { computeCurves, computeEvaluation, matchPredictions, type EvaluationReport } from './evaluate.js';
-import { thresholdOf } from './model-card.js';
+import { studyThresholdOf, thresholdOf } from './model-card.js';
 import { predictImages } from './predict-images.js';
 import { buildExampleSlices } from './report-examples.js';
 import { renderReportHtml } from './report-html.js';
@@ -32,12 +32,15 @@ export interface DemoStudyLine {
   study: string;
   truth: string;
   verdict: string;
+  /** Study score: max over the study's slices of P(any). */
   anyProbability: number;
 }
 
 export interface DemoResult {
   report: EvaluationReport;
   studies: DemoStudyLine[];
+  /** Threshold on the study score used for the verdicts. */
+  studyThreshold: number;
   reportFile: string;
   seconds: number;
 }
@@ -86,8 +89,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const s = preds.studyOfImage.get(id) as string;
       perStudy.set(s, Math.max(perStudy.get(s) ?? 0, matched.pred[i * 6 + 5] as number));
     });
-    const studies = [...perStudy.entries()].map(([study, p]) => ({ study, truth: truthOf.get(study) ? 'bleed' : 'no bleed', verdict: p >= threshold ? 'HEMORRHAGE LIKELY' : 'no hemorrhage found', anyProbability: p }));
-    return { report, studies, reportFile, seconds: (performance.now() - t0) / 1000 };
+    // the study verdict uses the study-level threshold, as predict's computeVerdict does
+    const studyThreshold = studyThresholdOf(scorer.card);
+    const studies = [...perStudy.entries()].map(([study, p]) => ({ study, truth: truthOf.get(study) ? 'bleed' : 'no bleed', verdict: p >= studyThreshold ? 'HEMORRHAGE LIKELY' : 'no hemorrhage found', anyProbability: p }));
+    return { report, studies, studyThreshold, reportFile, seconds: (performance.now() - t0) / 1000 };
   } finally {
     await scorer.dispose();
   }

@@ -44,8 +44,10 @@ export interface ModelCard {
     /** Append the 20 handcrafted HU density features (hu-features.ts) to each slice's embedding. */
     huFeatures?: boolean;
   };
-  /** Operating thresholds per label for verdicts (default 0.5). */
+  /** Operating thresholds per label for verdicts (default 0.5), on slice probabilities. */
   thresholds?: Partial<Record<Subtype, number>>;
+  /** Threshold on the study score (max over slices of P(any)) for the study verdict; default `thresholds.any`. */
+  studyThresholds?: { any?: number };
   /** Free-form but documented: what data trained it, per-subtype coverage. */
   trainingData: Record<string, unknown>;
   /** Validation metrics (e.g. patient-grouped CV). */
@@ -97,6 +99,11 @@ export function readModelCard(dir: string): ModelCard {
     if (!network && !huOnly) bad('embedding-head needs trunk {file|derive, features > 0} or {features: 0, huFeatures: true}');
   }
   return card;
+}
+
+/** The study verdict's threshold on max-over-slices P(any): the card's study threshold, else the slice one. */
+export function studyThresholdOf(card: ModelCard): number {
+  return card.studyThresholds?.any ?? thresholdOf(card, 'any');
 }
 
 /** The operating threshold of a label (card value or 0.5). */

@@ -12,7 +12,7 @@ import type { Image } from '../core/tensor.js';
 import { decodeDicom, type DecodedDicom } from '../dicom/index.js';
 import { preprocessDecoded } from '../preprocess/index.js';
 import { collectInputFiles, groupIntoSeries, type FileFailure, type SeriesGroup, type SliceRef } from './collect-series.js';
-import { thresholdOf } from './model-card.js';
+import { studyThresholdOf, thresholdOf } from './model-card.js';
 import type { SeriesScorer } from './scorer.js';
 import { computeVerdict, toProbabilityRecord, type SliceScore, type Verdict } from './verdict.js';
 
@@ -80,7 +80,7 @@ export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, fa
     return { index: i, file: ref.file, frame: ref.frame, sopInstanceUid: String(ref.meta.sopInstanceUid), z: ref.z ?? null, probabilities: toProbabilityRecord(p, i * SUBTYPES.length) };
   });
   const thresholds = Object.fromEntries(SUBTYPES.map((s) => [s, thresholdOf(scorer.card, s)])) as Record<Subtype, number>;
-  return { studyInstanceUid: group.studyInstanceUid, seriesInstanceUid: group.seriesInstanceUid, slices, verdict: computeVerdict(slices, thresholds) };
+  return { studyInstanceUid: group.studyInstanceUid, seriesInstanceUid: group.seriesInstanceUid, slices, verdict: computeVerdict(slices, thresholds, studyThresholdOf(scorer.card)) };
 }
 
 export interface PredictResult {

@@ -29,6 +29,28 @@ test('verdict: max over slices, subtypes at threshold, key slices, bleed range',
   assert.deepEqual(neg.subtypesPresent, []);
 });
 
+test('verdict: the study threshold decides the study, the slice threshold the bleed range and subtypes', () => {
+  const th = Object.fromEntries(SUBTYPES.map((s) => [s, 0.3])) as Record<Subtype, number>;
+  const slices = [slice(0, 0.1), slice(1, 0.4, 0.35), slice(2, 0.5), slice(3, 0.2)];
+  // study score 0.5 below the study threshold 0.6: negative, no bleed range or subtypes even
+  // though two slices pass the slice threshold 0.3
+  const neg = computeVerdict(slices, th, 0.6);
+  assert.equal(neg.anyProbability, 0.5);
+  assert.equal(neg.positive, false);
+  assert.equal(neg.studyThreshold, 0.6);
+  assert.equal(neg.bleedRange, null);
+  assert.deepEqual(neg.subtypesPresent, []);
+  assert.deepEqual(neg.keySlices.map((k) => k.index), [2, 1, 3]);
+  // study threshold 0.45: positive; bleed range from the slice threshold (slices 1–2)
+  const pos = computeVerdict(slices, th, 0.45);
+  assert.equal(pos.positive, true);
+  assert.deepEqual(pos.bleedRange, { firstIndex: 1, lastIndex: 2, slices: 2, zFrom: 5, zTo: 10 });
+  assert.deepEqual(pos.subtypesPresent, ['subdural']);
+  // without a study threshold the slice threshold decides (cards without studyThresholds)
+  assert.equal(computeVerdict(slices, th).studyThreshold, 0.3);
+  assert.equal(computeVerdict(slices, th).positive, true);
+});
+
 test('slice position is measured along the normal of the orientation (tilted gantry)', () => {
   const c = Math.cos(0.3);
   const s = Math.sin(0.3);

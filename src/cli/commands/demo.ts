@@ -36,10 +36,13 @@ export const demoCommand: Command = {
       stream: io.stderr,
     });
     if (getBool(args, 'json')) {
-      io.stdout.write(`${JSON.stringify({ ...r.report, studiesVerdicts: r.studies, reportFile: r.reportFile, seconds: r.seconds }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ ...r.report, studiesVerdicts: r.studies, studyThreshold: r.studyThreshold, reportFile: r.reportFile, seconds: r.seconds }, null, 2)}\n`);
       return 0;
     }
-    const lines = [`ichscan demo — ${r.studies.length} synthetic studies, ${r.report.n} slices, ${r.seconds.toFixed(0)} s`];
+    const lines = [
+      `ichscan demo — ${r.studies.length} synthetic studies, ${r.report.n} slices, ${r.seconds.toFixed(0)} s`,
+      `  study verdict: max over slices of P(any) ≥ ${r.studyThreshold} (the model card's study threshold)`,
+    ];
     for (const s of r.studies) lines.push(`  ${s.study.slice(-12)}  truth: ${s.truth.padEnd(8)}  model: ${s.verdict.padEnd(20)} P(any) ${s.anyProbability.toFixed(3)}`);
     lines.push(`weighted log loss ${r.report.weightedLogLoss.toFixed(4)}, AUC(any) ${r.report.auc.any?.toFixed(3) ?? 'n/a'}, study AUC(any) ${r.report.studyAuc.any?.toFixed(3) ?? 'n/a'}`);
     lines.push(`report: ${r.reportFile}`);

@@ -15,7 +15,7 @@ import { ENGINE_FLAGS, SCORING_FLAGS, parseEngineOptions, parseTta } from './inf
 function formatStudy(s: StudyPrediction): string {
   const v = s.verdict;
   const lines = [
-    `study ${s.studyInstanceUid}: ${v.positive ? 'HEMORRHAGE LIKELY' : 'no hemorrhage found'} — P(any) ${v.anyProbability.toFixed(3)} (threshold ${v.thresholds.any})`,
+    `study ${s.studyInstanceUid}: ${v.positive ? 'HEMORRHAGE LIKELY' : 'no hemorrhage found'} — P(any) ${v.anyProbability.toFixed(3)} (study threshold ${v.studyThreshold})`,
   ];
   if (v.subtypesPresent.length) lines.push(`  subtypes: ${v.subtypesPresent.map((t) => `${t} ${v.probabilities[t].toFixed(3)}`).join(', ')}`);
   if (v.bleedRange) {

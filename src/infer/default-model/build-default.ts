@@ -1,13 +1,19 @@
 /**
- * Builds the shipped default model (`models/default`): nsfwjs' pretrained InceptionV3 trunk
- * (derived at first run, not committed) → pooled 2048-d embedding per slice → logistic head on the
- * embeddings of slices s−1, s, s+1. Trained on all of rsna-dev (real, 518 slices) plus synthetic
+ * Builds the shipped default model (`models/default`): per-slice features — 20 intracranial HU
+ * density features, optionally beside a trunk network's outputs (an ONNX file shipped in the
+ * folder, e.g. an ichnet trained on synthetic studies by `ichscan train` + `ichscan export`, or
+ * nsfwjs' InceptionV3 derived at first run) — and a logistic head on the features of slices
+ * s−1, s, s+1. Trained on all of rsna-dev (real, 518 slices) plus synthetic
  * studies when given, with per-series HU offset/scale jitter and flips as augmentation; reports a
  * patient-grouped k-fold CV on rsna-dev (the only real labels here) into the model card.
  *
  * Run: node dist/src/infer/default-model/build-default.js --rsna ../shared/data/rsna-dev
- *        [--synth <synth dir with images/ and labels.csv>]... [--out models/default] [--force]
+ *        [--synth <synth dir with images/ and labels.csv>]... [--heldout <synth dir>]...
+ *        [--trunk-file <model.onnx> --trunk-features 6] [--out models/default] [--force]
+ * `--heldout` synthetic studies never train the head: they measure synthetic detection and, with
+ * the out-of-fold rsna-dev studies, choose the study verdict's threshold.
  */
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -24,7 +30,8 @@ import { buildLogisticHeadOnnx, writeModelFolder } from '../model-folder.js';
 import { formatSubmission } from '../submission.js';
 import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, type EmbeddedDataset } from './embed-dataset.js';
 import { buildRows, concatRows, crossValidate } from './cross-validate.js';
-import { fitLogisticHead } from './logistic.js';
+import { applyLogisticHead, fitLogisticHead } from './logistic.js';
+import { chooseStudyThreshold, computeStudyScores } from './study-threshold.js';
 
 const SIZE = 256;
 const WINDOWS = [...(WINDOW_STACKS['bss'] ?? [])];
@@ -34,6 +41,9 @@ let FEATURES = 2048;
 let CONTEXT = 1;
 let VARIANTS = 3;
 let RECIPE: TrunkRecipe = 'nsfwjs-inceptionv3-multigap';
+/** Cache key of the trunk: the recipe, or `file-<sha1>` of a trunk ONNX file. */
+let TRUNK_KEY: string = RECIPE;
+let TRUNK_FEATURES = 2048;
 const EXTRA_WEIGHT = 0.5;
 
 /**
@@ -47,13 +57,13 @@ const MODEL_SELECTION = [
 
 async function embedCached(trunkFile: string, name: string, images: string, labels: string, cacheDir: string, variants = VARIANTS): Promise<EmbeddedDataset> {
   const VARIANTS = variants;
-  const options = { trunk: RECIPE, size: SIZE, windows: WINDOWS.map((w) => w.name), variants: VARIANTS, seed: SEED, images: resolve(images) };
-  const prefix = join(cacheDir, `${name}-${RECIPE}-v${VARIANTS}`);
+  const options = { trunk: TRUNK_KEY, size: SIZE, windows: WINDOWS.map((w) => w.name), variants: VARIANTS, seed: SEED, images: resolve(images) };
+  const prefix = join(cacheDir, `${name}-${TRUNK_KEY}-v${VARIANTS}`);
   const hit = readEmbeddingCache(prefix, options);
   if (hit) return hit;
   const trunk = await createOnnxEngine(trunkFile, { provider: 'cpu' });
   const progress = createProgress({ label: `embed ${name} (${VARIANTS} variants)`, unit: 'slices' });
-  const { dataset, failures } = await embedLabelledFolder(trunkEmbedder(trunk, trunkFeatureCount(RECIPE), 8, () => progress.tick()), images, labels, {
+  const { dataset, failures } = await embedLabelledFolder(trunkEmbedder(trunk, TRUNK_FEATURES, 8, () => progress.tick()), images, labels, {
     name,
     size: SIZE,
     windows: WINDOWS,
@@ -89,6 +99,9 @@ async function main(): Promise<void> {
       folds: { type: 'string', default: '5' },
       force: { type: 'boolean', default: false },
       trunk: { type: 'string', default: 'none' },
+      'trunk-file': { type: 'string' },
+      'trunk-features': { type: 'string', default: '6' },
+      heldout: { type: 'string', multiple: true },
       context: { type: 'string', default: '1' },
       variants: { type: 'string', default: '3' },
       'cv-only': { type: 'boolean', default: false },
@@ -101,7 +114,10 @@ async function main(): Promise<void> {
     },
   });
   RECIPE = (values.trunk === 'none' ? 'nsfwjs-inceptionv3-gap' : values.trunk) as TrunkRecipe;
-  FEATURES = values.trunk === 'none' ? 0 : trunkFeatureCount(RECIPE);
+  const fileTrunk = values['trunk-file'] ? resolve(values['trunk-file']) : undefined;
+  TRUNK_FEATURES = fileTrunk ? Number(values['trunk-features']) : values.trunk === 'none' ? 0 : trunkFeatureCount(RECIPE);
+  TRUNK_KEY = fileTrunk ? `file-${createHash('sha1').update(readFileSync(fileTrunk)).digest('hex').slice(0, 12)}` : RECIPE;
+  FEATURES = TRUNK_FEATURES;
   HEAD.steps = Number(values.steps);
   HEAD.lr = Number(values.lr);
   CONTEXT = Number(values.context);
@@ -117,8 +133,8 @@ async function main(): Promise<void> {
     execFileSync('tar', ['-xJf', join(rsna, 'images.tar.xz'), '-C', rsnaImages]);
     execFileSync('touch', [join(rsnaImages, '.complete')]);
   }
-  const huOnly = values.trunk === 'none';
-  const trunkFile = huOnly ? '' : await ensureDerivedTrunk(RECIPE, SIZE, WINDOWS.length, (l) => process.stderr.write(`${l}\n`));
+  const huOnly = values.trunk === 'none' && !fileTrunk;
+  const trunkFile = huOnly ? '' : fileTrunk ?? await ensureDerivedTrunk(RECIPE, SIZE, WINDOWS.length, (l) => process.stderr.write(`${l}\n`));
   const hu = values['hu-features'];
   const trunkFeatures = FEATURES;
   if (hu) FEATURES += HU_ROW_FEATURES;
@@ -150,6 +166,7 @@ async function main(): Promise<void> {
   const oofAny = column(cv.oof.pred, 5);
   const oofY = column(cv.oof.target, 5);
   const youden = youdenThreshold(oofAny, oofY);
+  const oofStudies = computeStudyScores(oofAny, oofY, cv.oof.seriesOf);
   const validation = {
     method: `patient-grouped ${k}-fold cross-validation on rsna-dev (folds balanced by positive slices; synthetic data only ever in training folds); metrics on unaugmented slices`,
     perFold: cv.folds,
@@ -164,26 +181,60 @@ async function main(): Promise<void> {
   process.stderr.write(`${JSON.stringify({ ...validation, perFold: undefined }, null, 2)}\n`);
   // out-of-fold predictions in the submission format, for `ichscan evaluate --predictions`
   if (values.oof) writeFileSync(resolve(values.oof), formatSubmission({ imageIds: cv.oof.imageIds, probabilities: cv.oof.pred }));
-  if (values['cv-only']) return;
 
   // Final head on everything.
   const all = Array.from({ length: VARIANTS }, (_, v) => v);
   let rows = buildRows(real.series, all, FEATURES, CONTEXT);
   if (extra.length) rows = concatRows(rows, buildRows(extra, all, FEATURES, CONTEXT, EXTRA_WEIGHT));
   const head = fitLogisticHead(rows.x, rows.y, rows.n, rows.width, { ...HEAD, rowWeights: rows.weight });
+
+  // Held-out synthetic studies: never seen by the head (nor, by construction of the sets, by the trunk).
+  const heldout: EmbeddedDataset[] = [];
+  for (const [i, dir] of (values.heldout ?? []).entries()) {
+    let d = await embed(`heldout-${i}`, join(dir, 'images'), join(dir, 'labels.csv'), 1);
+    if (hu && !huOnly) d = await withHuFeatures(d, join(dir, 'images'), join(dir, 'labels.csv'), 1);
+    heldout.push(d);
+  }
+  const heldoutSeries = heldout.flatMap((d) => d.series);
+  let heldoutStudies: ReturnType<typeof computeStudyScores> | undefined;
+  let heldoutSynthetic: Record<string, unknown> | undefined;
+  if (heldoutSeries.length) {
+    const hr = buildRows(heldoutSeries, [0], FEATURES, CONTEXT);
+    const hp = applyLogisticHead(head, hr.x, hr.n);
+    const hAny = column(hp, 5);
+    const hY = column(hr.y, 5);
+    heldoutStudies = computeStudyScores(hAny, hY, hr.seriesOf);
+    heldoutSynthetic = {
+      sets: (values.heldout ?? []).map((d) => {
+        const m = join(d, '.synth', 'manifest.json');
+        return existsSync(m) ? (JSON.parse(readFileSync(m, 'utf8')) as unknown) : d;
+      }),
+      slices: hr.n,
+      studies: heldoutStudies.scores.length,
+      positiveStudies: heldoutStudies.labels.reduce((a, b) => a + b, 0),
+      aucAny: rocAuc(hAny, hY),
+      studyAucAny: rocAuc(heldoutStudies.scores, heldoutStudies.labels),
+      weightedLogLoss: weightedLogLoss(hp, hr.y),
+    };
+    process.stderr.write(`held-out synthetic: ${JSON.stringify(heldoutSynthetic)}\n`);
+  }
+  const studyThreshold = chooseStudyThreshold(heldoutStudies ? [oofStudies, heldoutStudies] : [oofStudies]);
+  process.stderr.write(`study threshold: ${JSON.stringify(studyThreshold)}\n`);
+  if (values['cv-only']) return;
   const realCov = countCoverage(real);
   const synthCov = synth.map(countCoverage);
   const card: ModelCard = {
     format: MODEL_FORMAT,
     kind: 'embedding-head',
-    architecture: `${huOnly ? 'HU density' : `${RECIPE}${hu ? ' + HU density' : ''}`} features + logistic head over slices s-${CONTEXT}…s+${CONTEXT}`,
+    architecture: `${huOnly ? 'HU density' : `${fileTrunk ? `trunk.onnx (${TRUNK_FEATURES} outputs)` : RECIPE}${hu ? ' + HU density' : ''}`} features + logistic head over slices s-${CONTEXT}…s+${CONTEXT}`,
     inputSize: SIZE,
     windows: WINDOWS,
     context: CONTEXT,
     contextSpacingMm: 5,
     outputs: SUBTYPES,
-    trunk: huOnly ? { features: 0, huFeatures: true } : { derive: RECIPE, features: trunkFeatures, ...(hu ? { huFeatures: true } : {}) },
+    trunk: huOnly ? { features: 0, huFeatures: true } : { ...(fileTrunk ? { file: 'trunk.onnx' } : { derive: RECIPE }), features: trunkFeatures, ...(hu ? { huFeatures: true } : {}) },
     thresholds: { any: Number(youden.threshold.toFixed(4)) },
+    studyThresholds: { any: Number(studyThreshold.threshold.toFixed(4)) },
     trainingData: {
       summary: `Trained on ${real.series.reduce((n, s) => n + s.imageIds.length, 0)} real slices (rsna-dev: ${new Set(real.series.map((s) => s.group)).size} patients of the RSNA 2019 stage_2_train set)${extra.length ? ` plus ${extra.reduce((n, s) => n + s.imageIds.length, 0)} synthetic slices (ichscan synth)` : ''}.`,
       augmentation: `rsna-dev: ${VARIANTS - 1} extra variants per series (synthetic: ${Number(values['synth-variants']) - 1}): HU offset U(-10,10) and scale U(0.95,1.05) per series, random left-right flip`,
@@ -197,18 +248,20 @@ async function main(): Promise<void> {
       head: HEAD,
       syntheticRowWeight: EXTRA_WEIGHT,
     },
-    validation,
+    validation: { ...validation, ...(heldoutSynthetic ? { heldoutSynthetic } : {}), studyThreshold: { ...studyThreshold, chosenOn: `Youden point of study scores (max over slices of P(any)): ${oofStudies.scores.length} out-of-fold rsna-dev studies${heldoutStudies ? ` + ${heldoutStudies.scores.length} held-out synthetic studies` : ''}` } },
     created: new Date().toISOString().slice(0, 10),
     intendedUse: 'Demonstration and research only. NOT a clinical device: trained on 518 real slices from 15 patients; do not use for diagnosis.',
     notes: [
       huOnly
         ? 'No network trunk: each slice is described by 20 intracranial HU density features read from its bss window channels (src/infer/hu-features.ts) plus 4 series-context features; the head sees slices s-1, s, s+1.'
         : 'The InceptionV3 trunk (nsfwjs npm package, ImageNet then NSFW fine-tuned) is derived into ~/.cache/ichscan at first use; only the head ships.',
-      'The `any` threshold is the Youden point of the pooled out-of-fold predictions.',
+      'The slice `any` threshold (bleed range, subtypes) is the Youden point of the pooled out-of-fold slice predictions; the study verdict uses `studyThresholds.any` on the study score (see validation.studyThreshold).',
       ...MODEL_SELECTION,
     ],
   };
-  writeModelFolder(resolve(values.out), card, { 'head.onnx': buildLogisticHeadOnnx(head.weights, head.bias, head.features, 'ichscan default head') }, values.force);
+  const files: Record<string, Uint8Array> = { 'head.onnx': buildLogisticHeadOnnx(head.weights, head.bias, head.features, 'ichscan default head') };
+  if (fileTrunk) files['trunk.onnx'] = readFileSync(fileTrunk);
+  writeModelFolder(resolve(values.out), card, files, values.force);
   process.stderr.write(`wrote ${values.out}\n`);
 }
 
