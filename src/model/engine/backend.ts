@@ -14,6 +14,7 @@ import { gradientKernelConfigs } from './conv-grad-kernels.js';
 import { maxPoolGradKernelConfig } from './pool-grad-kernel.js';
 import { fusedBatchNormGradConfig } from './batchnorm-grad.js';
 import { matMulKernelConfig } from './matmul-kernel.js';
+import { reduceKernelConfig } from './reduce-kernels.js';
 
 export const BACKEND_NAMES = ['wasm', 'cpu', 'tensorflow'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -27,14 +28,22 @@ let kernelsRegistered = false;
 /**
  * Registers ichscan's convolution gradient kernels on the wasm backend (replacing its slow
  * Conv2DBackpropInput and MaxPoolGrad) and wraps its BatchMatMul (slow transposed and
- * fresh-weight products, see matmul-kernel.ts). Idempotent.
+ * fresh-weight products, see matmul-kernel.ts) and its Sum/Mean over N·H·W (reduce-kernels.ts).
+ * Idempotent.
  */
 export function registerWasmGradientKernels(): void {
   if (kernelsRegistered) return;
-  const backendMatMul = tf.getKernel('BatchMatMul', 'wasm');
-  if (backendMatMul) {
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel(matMulKernelConfig('wasm', backendMatMul));
+  // Wrappers that keep the backend's own kernel for the cases they do not speed up.
+  const wrappers: [string, (original: tf.KernelConfig) => tf.KernelConfig][] = [
+    ['BatchMatMul', (o) => matMulKernelConfig('wasm', o)],
+    ['Sum', (o) => reduceKernelConfig('Sum', o)],
+    ['Mean', (o) => reduceKernelConfig('Mean', o)],
+  ];
+  for (const [name, wrap] of wrappers) {
+    const original = tf.getKernel(name, 'wasm');
+    if (!original) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(wrap(original));
   }
   for (const k of [...gradientKernelConfigs('wasm'), maxPoolGradKernelConfig('wasm')]) {
     if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
