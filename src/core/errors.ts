@@ -73,7 +73,9 @@ export function isIchError(e: unknown, code?: IchErrorCode): e is IchError {
  */
 export function toIchError(e: unknown, fallback: IchErrorCode, file?: string): IchError {
   if (e instanceof IchError) return e;
-  const text = e instanceof Error ? e.message : typeof e === 'string' ? e : safeStringify(e);
+  const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : safeStringify(e);
+  // Library messages (codecs especially) can span lines; one line keeps tables and logs readable.
+  const text = raw.replace(/\s*\n\s*/g, ' ').trim();
   return new IchError(fallback, text, { ...(file === undefined ? {} : { file }), cause: e });
 }
 

@@ -32,6 +32,7 @@ test('an IchError names the file and keeps code and status', () => {
 test('toIchError wraps strings and plain objects thrown by libraries', () => {
   assert.equal(toIchError('dicomParser: bad', 'ICH_E_DECODE', 'f').code, 'ICH_E_DECODE');
   assert.match(toIchError({ exception: 'eof' }, 'ICH_E_TRUNCATED', 'f').message, /eof/);
+  assert.equal(toIchError(new Error('codec failed:\n  bad tile\n'), 'ICH_E_DECODE', 'f').message, 'f: Pixel data could not be decoded: codec failed: bad tile');
   const orig = ichError('ICH_E_BAD_TAG');
   assert.equal(toIchError(orig, 'ICH_E_DECODE'), orig);
 });
