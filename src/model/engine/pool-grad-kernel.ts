@@ -1,10 +1,10 @@
 /**
  * A faster MaxPoolGrad for the wasm backend (its own kernel ran ~650 ms for one 16×254×254×32
- * ReLU map, a third of a simple-cnn training step). For non-overlapping windows (filter = stride,
- * no padding: the common 2×2/2 pool) the gradient is built from whole-tensor ops on the input
- * and the pooled output upsampled by nearest-neighbour resizing: a mask of the positions equal to
- * the pooled maximum routes dy back; rows/columns the pool never read get zero. Other pool shapes
- * use direct loops in JS (the backend's own kernel is wrong with padding and negative values).
+ * ReLU map, a third of a simple-cnn training step). Both paths are direct JS loops over the
+ * tensors' wasm heap memory (as tfjs-backend-wasm's own JS kernels do), writing the output in
+ * place: for non-overlapping windows (filter = stride, no padding: the common 2×2/2 pool) the
+ * positions equal to the pooled maximum share dy; other pool shapes route dy to each window's
+ * first maximum (the backend's own kernel is wrong with padding and negative values).
  */
 import * as tf from '@tensorflow/tfjs';
 import { computeConvGeometry, type PadSpec } from './conv-geometry.js';
@@ -20,45 +20,120 @@ function pair(v: number | [number, number]): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }
 
-/**
- * dx for a max pool with window = stride and no padding. x: [n,h,w,c], y and dy: [n,ho,wo,c].
- * Where several positions of a window tie for the maximum, dy is shared equally among them (a
- * valid subgradient; TensorFlow gives it all to the first). Ties of exact float maxima are rare
- * except for ReLU zeros, where the ReLU's own gradient (0 at 0) removes them anyway.
- */
-export function maxPoolGradNonOverlapping(dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [, h, w] = x.shape;
-    const [, ho, wo] = dy.shape;
-    const padH = h - ho * kh;
-    const padW = w - wo * kw;
-    // Upsample by exact integer factors with nearest-neighbour resizing (source = floor(dst / k)),
-    // then pad to the input size (rows/columns the pool never read), so every op below is
-    // elementwise on equal shapes (wasm's broadcasting and strided-slice paths are far slower).
-    // The mask may be 1 in those unread rows (x = 0 there), but the gradient it gates is 0 there.
-    // (Padding with NaN instead misbehaves: wasm's Pad seems to reuse its first constant.)
-    const up = (t: tf.Tensor4D): tf.Tensor4D => {
-      const r = tf.image.resizeNearestNeighbor(t, [ho * kh, wo * kw]);
-      return padH > 0 || padW > 0 ? tf.pad(r, [[0, 0], [0, padH], [0, padW], [0, 0]]) : r;
-    };
-    const mask = tf.cast(tf.equal(x, up(y)), 'float32') as tf.Tensor4D;
-    const ties = tf.mul(tf.avgPool(mask, [kh, kw], [kh, kw], 'valid'), kh * kw);
-    return tf.mul(mask, up(tf.div(dy, ties) as tf.Tensor4D)) as tf.Tensor4D;
-  });
+/** The parts of tfjs-backend-wasm's backend that its own JS kernels use (Slice, Identity, …). */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+function isWasmHeapBackend(b: unknown): b is WasmHeapBackend {
+  const o = b as Partial<WasmHeapBackend> | undefined;
+  return typeof o?.makeOutput === 'function' && typeof o.typedArrayFromHeap === 'function';
 }
 
 /**
- * dx for any max pool (overlapping windows, padding) by direct loops in JS: each window's first
+ * dx for a max pool with window = stride and no padding, in one pass over the input's wasm heap
+ * memory (no copies; the whole-tensor-op version took 5 full-size passes, ~300 ms per simple-cnn
+ * step). x: [n,h,w,c], y and dy: [n,ho,wo,c]. Positions equal to the pooled maximum y share dy
+ * equally (a valid subgradient; TensorFlow gives it all to the first). Ties of exact float maxima
+ * are rare except for ReLU zeros, where the ReLU's own gradient (0 at 0) removes them anyway.
+ * Rows/columns the pool never read get zero.
+ */
+export function maxPoolGradNonOverlapping(
+  xs: Float32Array,
+  ys: Float32Array,
+  dys: Float32Array,
+  dx: Float32Array,
+  shape: readonly [number, number, number, number],
+  ho: number,
+  wo: number,
+  kh: number,
+  kw: number,
+): void {
+  const [n, h, w, c] = shape;
+  // Every position inside the pooled area is written below; only a remainder needs zeros.
+  if (ho * kh < h || wo * kw < w) dx.fill(0);
+  if (kh === 2 && kw === 2) {
+    maxPoolGrad2x2(xs, ys, dys, dx, shape, ho, wo);
+    return;
+  }
+  const ties = new Float32Array(c);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < ho; oy++) {
+      for (let ox = 0; ox < wo; ox++) {
+        const o = ((b * ho + oy) * wo + ox) * c;
+        ties.fill(0);
+        for (let r = 0; r < kh; r++) {
+          for (let q = 0; q < kw; q++) {
+            const base = ((b * h + oy * kh + r) * w + ox * kw + q) * c;
+            for (let ch = 0; ch < c; ch++) if (xs[base + ch] === ys[o + ch]) ties[ch] = (ties[ch] as number) + 1;
+          }
+        }
+        for (let ch = 0; ch < c; ch++) ties[ch] = (dys[o + ch] as number) / (ties[ch] as number);
+        for (let r = 0; r < kh; r++) {
+          for (let q = 0; q < kw; q++) {
+            const base = ((b * h + oy * kh + r) * w + ox * kw + q) * c;
+            for (let ch = 0; ch < c; ch++) dx[base + ch] = xs[base + ch] === ys[o + ch] ? (ties[ch] as number) : 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The 2×2/2 case in a single pass, the four comparisons kept in registers (~3× the general loop). */
+function maxPoolGrad2x2(xs: Float32Array, ys: Float32Array, dys: Float32Array, dx: Float32Array, shape: readonly [number, number, number, number], ho: number, wo: number): void {
+  const [n, h, w, c] = shape;
+  const rowStride = w * c;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < ho; oy++) {
+      let o = (b * ho + oy) * wo * c;
+      let p0 = (b * h + oy * 2) * w * c;
+      for (let ox = 0; ox < wo; ox++) {
+        const p1 = p0 + c;
+        const p2 = p0 + rowStride;
+        const p3 = p2 + c;
+        for (let ch = 0; ch < c; ch++) {
+          const m = ys[o + ch];
+          const a0 = xs[p0 + ch] === m;
+          const a1 = xs[p1 + ch] === m;
+          const a2 = xs[p2 + ch] === m;
+          const a3 = xs[p3 + ch] === m;
+          const g = (dys[o + ch] as number) / ((a0 ? 1 : 0) + (a1 ? 1 : 0) + (a2 ? 1 : 0) + (a3 ? 1 : 0));
+          dx[p0 + ch] = a0 ? g : 0;
+          dx[p1 + ch] = a1 ? g : 0;
+          dx[p2 + ch] = a2 ? g : 0;
+          dx[p3 + ch] = a3 ? g : 0;
+        }
+        o += c;
+        p0 += 2 * c;
+      }
+    }
+  }
+}
+
+/**
+ * dx for any max pool (overlapping windows, padding) by direct loops: each window's first
  * maximum in row-major order receives its dy (TensorFlow's rule; padding never wins). Used instead
  * of tfjs-backend-wasm 4.22's MaxPoolGrad, which routes the gradient to the wrong position when a
  * padded window holds only negative values (found by the test against cpu).
  */
-export function maxPoolGradByLoops(dy: tf.Tensor4D, x: tf.Tensor4D, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const [, ho, wo] = dy.shape;
-  const xs = x.dataSync() as Float32Array;
-  const dys = dy.dataSync() as Float32Array;
-  const dx = new Float32Array(xs.length);
+export function maxPoolGradByLoops(
+  xs: Float32Array,
+  dys: Float32Array,
+  dx: Float32Array,
+  shape: readonly [number, number, number, number],
+  ho: number,
+  wo: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  padTop: number,
+  padLeft: number,
+): void {
+  const [n, h, w, c] = shape;
+  dx.fill(0);
   const best = new Float32Array(c);
   const bestAt = new Int32Array(c);
   for (let b = 0; b < n; b++) {
@@ -90,10 +165,9 @@ export function maxPoolGradByLoops(dy: tf.Tensor4D, x: tf.Tensor4D, kh: number, 
       }
     }
   }
-  return tf.tensor4d(dx, [n, h, w, c]);
 }
 
-/** The replacement MaxPoolGrad kernel config for `backendName`. */
+/** The replacement MaxPoolGrad kernel config for `backendName` (a tfjs-backend-wasm backend). */
 export function maxPoolGradKernelConfig(backendName: string): tf.KernelConfig {
   return {
     kernelName: 'MaxPoolGrad',
@@ -102,14 +176,23 @@ export function maxPoolGradKernelConfig(backendName: string): tf.KernelConfig {
       const a = p.attrs as unknown as MaxPoolGradAttrs;
       const [kh, kw] = pair(a.filterSize);
       const [sh, sw] = pair(a.strides);
-      const input = p.inputs['input'];
-      const dy = p.inputs['dy'];
-      const output = p.inputs['output'];
-      if (!(input instanceof tf.Tensor) || !(dy instanceof tf.Tensor) || !(output instanceof tf.Tensor)) throw new Error('MaxPoolGrad: inputs missing');
-      const g = computeConvGeometry(input.shape, [kh, kw, input.shape[3] ?? 1, 1], a.strides, 1, a.pad, a.dimRoundingMode, true);
-      const simple = kh === sh && kw === sw && g.padTop === 0 && g.padLeft === 0 && g.outHeight * kh <= (input.shape[1] ?? 0) && g.outWidth * kw <= (input.shape[2] ?? 0);
-      if (simple) return maxPoolGradNonOverlapping(dy as tf.Tensor4D, input as tf.Tensor4D, output as tf.Tensor4D, kh, kw);
-      return maxPoolGradByLoops(dy as tf.Tensor4D, input as tf.Tensor4D, kh, kw, sh, sw, g.padTop, g.padLeft);
+      const { input, dy, output } = p.inputs;
+      const backend = p.backend;
+      if (!input || !dy || !output) throw new Error('MaxPoolGrad: inputs missing');
+      if (!isWasmHeapBackend(backend)) throw new Error('MaxPoolGrad: needs the wasm backend');
+      const shape = input.shape as [number, number, number, number];
+      const [, h, w] = shape;
+      const [, ho, wo] = dy.shape as [number, number, number, number];
+      const g = computeConvGeometry(shape, [kh, kw, shape[3], 1], a.strides, 1, a.pad, a.dimRoundingMode, true);
+      // Allocate first: growing the heap would detach views taken before.
+      const out = backend.makeOutput([...shape], 'float32');
+      const dx = backend.typedArrayFromHeap(out);
+      const xs = backend.typedArrayFromHeap(input);
+      const dys = backend.typedArrayFromHeap(dy);
+      const simple = kh === sh && kw === sw && g.padTop === 0 && g.padLeft === 0 && ho * kh <= h && wo * kw <= w;
+      if (simple) maxPoolGradNonOverlapping(xs, backend.typedArrayFromHeap(output), dys, dx, shape, ho, wo, kh, kw);
+      else maxPoolGradByLoops(xs, dys, dx, shape, ho, wo, kh, kw, sh, sw, g.padTop, g.padLeft);
+      return out;
     },
   };
 }

@@ -47,6 +47,7 @@ const CASES: { shape: [number, number, number, number]; pool: [number, number, '
   { shape: [2, 8, 8, 3], pool: [2, 2, 'valid'] },
   { shape: [2, 9, 7, 4], pool: [2, 2, 'valid'] }, // odd sizes: last row/column never pooled
   { shape: [1, 9, 9, 2], pool: [3, 3, 'valid'] },
+  { shape: [2, 11, 10, 3], pool: [3, 3, 'valid'] }, // non-overlapping 3×3 with unread rows and columns
   { shape: [2, 9, 9, 3], pool: [3, 2, 'same'] }, // overlapping + padding: the JS loop (wasm's own kernel fails this)
   { shape: [2, 8, 8, 2], pool: [3, 1, 'valid'] },
 ];
