@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { computeConvGeometry, filterGradientSides, inputGradientSides, insertZeros, splitPadding, type PadSpec } from './conv-geometry.js';
+import { polyphaseInputGradient } from './polyphase-input-grad.js';
 
 type KernelParams = Parameters<tf.KernelFunc>[0];
 
@@ -78,8 +79,9 @@ export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShap
 }
 
 /**
- * dx[n,y,x,ci] = Σ dy[n,i,j,co] · W[a,b,ci,co] over y = i·s + a·d − pt: the zero-inserted dy
- * correlated with the rotated filter (dilation d), padded (kh−1)·d − pt before.
+ * dx[n,y,x,ci] = Σ dy[n,i,j,co] · W[a,b,ci,co] over y = i·s + a·d − pt: for strided, undilated
+ * convolutions by phases (polyphase-input-grad.ts); otherwise the zero-inserted dy correlated
+ * with the rotated filter (dilation d), padded (kh−1)·d − pt before.
  */
 export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: readonly number[], a: ConvGradAttrs): tf.Tensor4D {
   return tf.tidy(() => {
@@ -87,6 +89,8 @@ export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, inputS
     const [kh, kw] = filter.shape;
     const g = computeConvGeometry(inputShape, filter.shape, a.strides, a.dilations, a.pad, a.dimRoundingMode, false);
     const [dh, dw] = g.dilations;
+    const [sh, sw] = g.strides;
+    if (dh === 1 && dw === 1 && (sh > 1 || sw > 1)) return polyphaseInputGradient(dy, filter, inputShape, sh, sw, g.padTop, g.padLeft);
     const dyz = insertZeros(dy, g.strides[0], g.strides[1]);
     const p = inputGradientSides(g, kh, kw, h, w, dyz.shape[1], dyz.shape[2]);
     const { x: dyp, pad } = splitPadding(dyz, p.top, p.bottom, p.left, p.right);

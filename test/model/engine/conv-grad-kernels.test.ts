@@ -55,6 +55,16 @@ interface Case {
 const CASES: Case[] = [];
 for (const k of [1, 3, 5]) for (const s of [1, 2]) for (const pad of ['same', 'valid'] as const) CASES.push({ h: 9, w: 7, k, s, pad });
 CASES.push({ h: 16, w: 16, k: 7, s: 2, pad: 'same' }, { h: 15, w: 12, k: 3, s: [2, 1], pad: 'valid' }, { h: 10, w: 10, k: 3, s: 3, pad: 'same' });
+// Strided input gradients take the phase-by-phase path: even kernels (asymmetric 'same' padding),
+// kernels smaller than the stride (phases without taps), images smaller than the stride.
+CASES.push(
+  { h: 9, w: 8, k: 2, s: 2, pad: 'same' },
+  { h: 4, w: 5, k: 1, s: 3, pad: 'valid' },
+  { h: 2, w: 3, k: 3, s: 2, pad: 'same' },
+  { h: 13, w: 11, k: 5, s: 4, pad: 'same' },
+  { h: 10, w: 10, k: 4, s: 3, pad: 'valid' },
+  { h: 9, w: 12, k: 3, s: [1, 2], pad: 'same' },
+);
 
 test('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match cpu', async () => {
   await initBackend('wasm');
