@@ -19,6 +19,20 @@ import { packageModelsDir, readModelCard } from '../../src/infer/model-card.js';
 import { readPredictionsCsv } from '../../src/infer/submission.js';
 import { readLabelsCsv } from '../../src/data/labels.js';
 import type { ImageId } from '../../src/core/ids.js';
+import { chooseStudyThreshold, computeStudyScores } from '../../src/infer/default-model/study-threshold.js';
+
+test('study threshold: Youden point of pooled study maxima, halfway to the next lower score', () => {
+  // two studies from slice scores (max per study): A = max(0.05, 0.1) = 0.1 clean, B = 0.4 bleeding
+  const a = computeStudyScores([0.05, 0.1, 0.4, 0.2], [0, 0, 1, 0], ['A', 'A', 'B', 'B']);
+  assert.deepEqual([...a.scores], [0.1, 0.4]);
+  assert.deepEqual([...a.labels], [0, 1]);
+  // pooled with C = 0.2 (bleeding), D = 0.3 (clean). By hand: threshold 0.4 → sens 1/2, spec 1 (J 0.5);
+  // 0.2 → sens 1, spec 1/2 (J 0.5); the first best from the top is 0.4, moved halfway to 0.3 → 0.35
+  const b = { scores: Float64Array.from([0.2, 0.3]), labels: Float64Array.from([1, 0]) };
+  const t = chooseStudyThreshold([a, b]);
+  assert.ok(Math.abs(t.threshold - 0.35) < 1e-12, String(t.threshold));
+  assert.deepEqual({ studies: t.studies, positives: t.positives, sensitivity: t.sensitivity, specificity: t.specificity }, { studies: 4, positives: 2, sensitivity: 0.5, specificity: 1 });
+});
 
 test('default model card states its training data, CV and that it is not a clinical device', () => {
   const card = readModelCard(join(packageModelsDir(), 'default'));
