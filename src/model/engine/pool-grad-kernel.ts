@@ -31,6 +31,19 @@ function isWasmHeapBackend(b: unknown): b is WasmHeapBackend {
   return typeof o?.makeOutput === 'function' && typeof o.typedArrayFromHeap === 'function';
 }
 
+/** A max pool's geometry: input shape [n, h, w, c], output ho × wo, window, strides, padding before. */
+export interface PoolGrid {
+  shape: readonly [number, number, number, number];
+  ho: number;
+  wo: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  padTop: number;
+  padLeft: number;
+}
+
 /**
  * dx for a max pool with window = stride and no padding, in one pass over the input's wasm heap
  * memory (no copies; the whole-tensor-op version took 5 full-size passes, ~300 ms per simple-cnn
@@ -39,22 +52,13 @@ function isWasmHeapBackend(b: unknown): b is WasmHeapBackend {
  * are rare except for ReLU zeros, where the ReLU's own gradient (0 at 0) removes them anyway.
  * Rows/columns the pool never read get zero.
  */
-export function maxPoolGradNonOverlapping(
-  xs: Float32Array,
-  ys: Float32Array,
-  dys: Float32Array,
-  dx: Float32Array,
-  shape: readonly [number, number, number, number],
-  ho: number,
-  wo: number,
-  kh: number,
-  kw: number,
-): void {
+export function maxPoolGradNonOverlapping(xs: Float32Array, ys: Float32Array, dys: Float32Array, dx: Float32Array, grid: PoolGrid): void {
+  const { shape, ho, wo, kh, kw } = grid;
   const [n, h, w, c] = shape;
   // Every position inside the pooled area is written below; only a remainder needs zeros.
   if (ho * kh < h || wo * kw < w) dx.fill(0);
   if (kh === 2 && kw === 2) {
-    maxPoolGrad2x2(xs, ys, dys, dx, shape, ho, wo);
+    maxPoolGrad2x2(xs, ys, dys, dx, grid);
     return;
   }
   const ties = new Float32Array(c);
@@ -82,7 +86,8 @@ export function maxPoolGradNonOverlapping(
 }
 
 /** The 2×2/2 case in a single pass, the four comparisons kept in registers (~3× the general loop). */
-function maxPoolGrad2x2(xs: Float32Array, ys: Float32Array, dys: Float32Array, dx: Float32Array, shape: readonly [number, number, number, number], ho: number, wo: number): void {
+function maxPoolGrad2x2(xs: Float32Array, ys: Float32Array, dys: Float32Array, dx: Float32Array, grid: PoolGrid): void {
+  const { shape, ho, wo } = grid;
   const [n, h, w, c] = shape;
   const rowStride = w * c;
   for (let b = 0; b < n; b++) {
@@ -118,20 +123,8 @@ function maxPoolGrad2x2(xs: Float32Array, ys: Float32Array, dys: Float32Array, d
  * of tfjs-backend-wasm 4.22's MaxPoolGrad, which routes the gradient to the wrong position when a
  * padded window holds only negative values (found by the test against cpu).
  */
-export function maxPoolGradByLoops(
-  xs: Float32Array,
-  dys: Float32Array,
-  dx: Float32Array,
-  shape: readonly [number, number, number, number],
-  ho: number,
-  wo: number,
-  kh: number,
-  kw: number,
-  sh: number,
-  sw: number,
-  padTop: number,
-  padLeft: number,
-): void {
+export function maxPoolGradByLoops(xs: Float32Array, dys: Float32Array, dx: Float32Array, grid: PoolGrid): void {
+  const { shape, ho, wo, kh, kw, sh, sw, padTop, padLeft } = grid;
   const [n, h, w, c] = shape;
   dx.fill(0);
   const best = new Float32Array(c);
@@ -189,9 +182,10 @@ export function maxPoolGradKernelConfig(backendName: string): tf.KernelConfig {
       const dx = backend.typedArrayFromHeap(out);
       const xs = backend.typedArrayFromHeap(input);
       const dys = backend.typedArrayFromHeap(dy);
+      const grid: PoolGrid = { shape, ho, wo, kh, kw, sh, sw, padTop: g.padTop, padLeft: g.padLeft };
       const simple = kh === sh && kw === sw && g.padTop === 0 && g.padLeft === 0 && ho * kh <= h && wo * kw <= w;
-      if (simple) maxPoolGradNonOverlapping(xs, backend.typedArrayFromHeap(output), dys, dx, shape, ho, wo, kh, kw);
-      else maxPoolGradByLoops(xs, dys, dx, shape, ho, wo, kh, kw, sh, sw, g.padTop, g.padLeft);
+      if (simple) maxPoolGradNonOverlapping(xs, backend.typedArrayFromHeap(output), dys, dx, grid);
+      else maxPoolGradByLoops(xs, dys, dx, grid);
       return out;
     },
   };
