@@ -52,31 +52,35 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     if (replica) await replica.step(model, optimizer, kaggleWeightedLogLoss, [batch]);
     else trainStep(model, optimizer, kaggleWeightedLogLoss, [batch]);
   };
-  let peakRss = process.memoryUsage().rss;
-  await step(); // warm-up: kernels, XNNPACK operator caches
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  const times: number[] = [];
-  for (let s = 0; s < o.steps; s++) {
-    const t0 = performance.now();
-    await step();
-    times.push((performance.now() - t0) / 1000);
+  try {
+    let peakRss = process.memoryUsage().rss;
+    await step(); // warm-up: kernels, XNNPACK operator caches
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const times: number[] = [];
+    for (let s = 0; s < o.steps; s++) {
+      const t0 = performance.now();
+      await step();
+      times.push((performance.now() - t0) / 1000);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }
+    const total = times.reduce((a, b) => a + b, 0);
+    const sorted = [...times].sort((a, b) => a - b);
+    const result: BenchTrainResult = {
+      model: o.model,
+      size: o.size,
+      batch: o.batch,
+      imgPerSec: (o.batch * o.steps) / total,
+      gflopsPerImage: (2 * countMultiplyAdds(model)) / 1e9,
+      peakRssMb: peakRss / 2 ** 20,
+      stepSeconds: sorted[Math.floor(sorted.length / 2)] ?? NaN,
+      backend: tf.getBackend(),
+      replicas: replica ? 2 : 1,
+    };
+    return result;
+  } finally {
+    // A failing step (e.g. out of wasm memory) must not leave the replica thread keeping the process alive.
+    await replica?.close();
+    model.dispose();
+    optimizer.dispose();
   }
-  const total = times.reduce((a, b) => a + b, 0);
-  const sorted = [...times].sort((a, b) => a - b);
-  const result: BenchTrainResult = {
-    model: o.model,
-    size: o.size,
-    batch: o.batch,
-    imgPerSec: (o.batch * o.steps) / total,
-    gflopsPerImage: (2 * countMultiplyAdds(model)) / 1e9,
-    peakRssMb: peakRss / 2 ** 20,
-    stepSeconds: sorted[Math.floor(sorted.length / 2)] ?? NaN,
-    backend: tf.getBackend(),
-    replicas: replica ? 2 : 1,
-  };
-  await replica?.close();
-  model.dispose();
-  optimizer.dispose();
-  return result;
 }
