@@ -72,103 +72,108 @@ export async function runTraining(o: TrainRunOptions): Promise<TrainSummary> {
   }
   const lossFn = lossByName(config.loss);
   const replica = (config.replicas ?? 1) === 2 && !o.createModel ? await startReplica(model, config.backend, config.loss) : undefined;
-  const perStep = config.batch * config.accum;
-  let lastCheckpoint = Date.now();
-  let sessionStart = Date.now();
-  const elapsed = (): number => state.trainSeconds + (Date.now() - sessionStart) / 1000;
-  const checkpointNow = async (): Promise<void> => {
-    state.trainSeconds = elapsed();
-    sessionStart = Date.now();
-    await saveCheckpoint(runDir, model, optimizer, state);
-    lastCheckpoint = Date.now();
-  };
-
-  let stoppedEarly = false;
-  while (!state.finished && state.epoch < config.epochs) {
-    const epoch = state.epoch;
-    const lr = config.lr * config.lrDecay ** epoch;
-    setLearningRate(optimizer, lr);
-    const ids = data.epochIds(epoch);
-    const tally: EpochTally = state.tally ?? { lossSum: 0, images: 0 };
-    const skip = Math.min(ids.length, state.stepsDone * perStep);
-    const progress = createProgress({
-      label: `epoch ${epoch + 1}/${config.epochs}`,
-      total: ids.length,
-      unit: 'img',
-      stream: log,
-      silent: o.quiet === true,
-      extra: () => `loss ${(tally.lossSum / Math.max(1, tally.images)).toFixed(4)}`,
-    });
-    progress.setDone(skip);
-    const epochStart = Date.now();
-    let sessionImages = 0;
-    const pending: MicroBatch[] = [];
-    const step = async (): Promise<void> => {
-      const n = pending.reduce((a, m) => a + m.x.shape[0], 0);
-      const loss = replica ? await replica.step(model, optimizer, lossFn, pending) : trainStep(model, optimizer, lossFn, pending);
-      pending.length = 0;
-      tally.lossSum += loss * n;
-      tally.images += n;
-      sessionImages += n;
-      state.stepsDone++;
-      state.globalStep++;
-      state.tally = tally;
-      progress.tick(n);
-      if (Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000) await checkpointNow();
+  let summary: TrainSummary;
+  try {
+    const perStep = config.batch * config.accum;
+    let lastCheckpoint = Date.now();
+    let sessionStart = Date.now();
+    const elapsed = (): number => state.trainSeconds + (Date.now() - sessionStart) / 1000;
+    const checkpointNow = async (): Promise<void> => {
+      state.trainSeconds = elapsed();
+      sessionStart = Date.now();
+      await saveCheckpoint(runDir, model, optimizer, state);
+      lastCheckpoint = Date.now();
     };
-    for await (const b of data.trainBatches(ids.slice(skip), epoch) as AsyncGenerator<LoadedBatch>) {
-      pending.push({ x: b.x, y: b.y });
-      if (pending.length === config.accum) await step();
-    }
-    if (pending.length > 0) await step();
-    progress.finish();
-    const imgPerSec = sessionImages / Math.max(1e-9, (Date.now() - epochStart) / 1000);
 
-    const { pred, target } = await predictBatches(model, data.validationBatches());
-    const val = computeValidationMetrics(pred, target);
-    saveEpochPredictions(runDir, epoch, pred);
-    const averaged = config.epochWeights.length > 0 ? averageEpochPredictions(runDir, epoch, config.epochWeights) : undefined;
-    const improved = state.bestValLoss === null || val.weightedLogLoss < state.bestValLoss;
-    if (improved) {
-      state.bestValLoss = val.weightedLogLoss;
-      state.bestEpoch = epoch;
-      state.epochsSinceBest = 0;
-      const exported = o.exportModel ? await o.exportModel(model) : model;
-      await replaceDirAtomically(join(runDir, BEST_MODEL_DIR), (dir) => writeModelDir(exported, dir));
-      if (exported !== model) exported.dispose();
-    } else {
-      state.epochsSinceBest++;
+    let stoppedEarly = false;
+    while (!state.finished && state.epoch < config.epochs) {
+      const epoch = state.epoch;
+      const lr = config.lr * config.lrDecay ** epoch;
+      setLearningRate(optimizer, lr);
+      const ids = data.epochIds(epoch);
+      const tally: EpochTally = state.tally ?? { lossSum: 0, images: 0 };
+      const skip = Math.min(ids.length, state.stepsDone * perStep);
+      const progress = createProgress({
+        label: `epoch ${epoch + 1}/${config.epochs}`,
+        total: ids.length,
+        unit: 'img',
+        stream: log,
+        silent: o.quiet === true,
+        extra: () => `loss ${(tally.lossSum / Math.max(1, tally.images)).toFixed(4)}`,
+      });
+      progress.setDone(skip);
+      const epochStart = Date.now();
+      let sessionImages = 0;
+      const pending: MicroBatch[] = [];
+      const step = async (): Promise<void> => {
+        const n = pending.reduce((a, m) => a + m.x.shape[0], 0);
+        const loss = replica ? await replica.step(model, optimizer, lossFn, pending) : trainStep(model, optimizer, lossFn, pending);
+        pending.length = 0;
+        tally.lossSum += loss * n;
+        tally.images += n;
+        sessionImages += n;
+        state.stepsDone++;
+        state.globalStep++;
+        state.tally = tally;
+        progress.tick(n);
+        if (Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000) await checkpointNow();
+      };
+      for await (const b of data.trainBatches(ids.slice(skip), epoch) as AsyncGenerator<LoadedBatch>) {
+        pending.push({ x: b.x, y: b.y });
+        if (pending.length === config.accum) await step();
+      }
+      if (pending.length > 0) await step();
+      progress.finish();
+      const imgPerSec = sessionImages / Math.max(1e-9, (Date.now() - epochStart) / 1000);
+
+      const { pred, target } = await predictBatches(model, data.validationBatches());
+      const val = computeValidationMetrics(pred, target);
+      saveEpochPredictions(runDir, epoch, pred);
+      const averaged = config.epochWeights.length > 0 ? averageEpochPredictions(runDir, epoch, config.epochWeights) : undefined;
+      const improved = state.bestValLoss === null || val.weightedLogLoss < state.bestValLoss;
+      if (improved) {
+        state.bestValLoss = val.weightedLogLoss;
+        state.bestEpoch = epoch;
+        state.epochsSinceBest = 0;
+        const exported = o.exportModel ? await o.exportModel(model) : model;
+        await replaceDirAtomically(join(runDir, BEST_MODEL_DIR), (dir) => writeModelDir(exported, dir));
+        if (exported !== model) exported.dispose();
+      } else {
+        state.epochsSinceBest++;
+      }
+      const record: EpochRecord = {
+        epoch,
+        lr,
+        trainLoss: tally.lossSum / Math.max(1, tally.images),
+        trainImages: tally.images,
+        imgPerSec,
+        seconds: elapsed(),
+        val,
+        ...(averaged ? { valAveraged: computeValidationMetrics(averaged, target) } : {}),
+        best: improved,
+      };
+      appendEpochRecord(runDir, record);
+      if (!o.quiet) {
+        const auc = val.auc.any === null ? 'n/a' : val.auc.any.toFixed(3);
+        log.write(`epoch ${epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, val weighted log loss ${val.weightedLogLoss.toFixed(4)}, AUC(any) ${auc}, ${imgPerSec.toFixed(1)} img/s${improved ? ' (best)' : ''}\n`);
+      }
+      state.epoch++;
+      state.stepsDone = 0;
+      delete state.tally;
+      if (config.patience > 0 && state.epochsSinceBest >= config.patience && state.epoch < config.epochs) {
+        stoppedEarly = true;
+        if (!o.quiet) log.write(`early stop: no better validation loss for ${config.patience} epochs\n`);
+        state.finished = true;
+      }
+      if (state.epoch >= config.epochs) state.finished = true;
+      await checkpointNow();
     }
-    const record: EpochRecord = {
-      epoch,
-      lr,
-      trainLoss: tally.lossSum / Math.max(1, tally.images),
-      trainImages: tally.images,
-      imgPerSec,
-      seconds: elapsed(),
-      val,
-      ...(averaged ? { valAveraged: computeValidationMetrics(averaged, target) } : {}),
-      best: improved,
-    };
-    appendEpochRecord(runDir, record);
-    if (!o.quiet) {
-      const auc = val.auc.any === null ? 'n/a' : val.auc.any.toFixed(3);
-      log.write(`epoch ${epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, val weighted log loss ${val.weightedLogLoss.toFixed(4)}, AUC(any) ${auc}, ${imgPerSec.toFixed(1)} img/s${improved ? ' (best)' : ''}\n`);
-    }
-    state.epoch++;
-    state.stepsDone = 0;
-    delete state.tally;
-    if (config.patience > 0 && state.epochsSinceBest >= config.patience && state.epoch < config.epochs) {
-      stoppedEarly = true;
-      if (!o.quiet) log.write(`early stop: no better validation loss for ${config.patience} epochs\n`);
-      state.finished = true;
-    }
-    if (state.epoch >= config.epochs) state.finished = true;
-    await checkpointNow();
+    summary = { epochs: state.epoch, bestEpoch: state.bestEpoch, bestValLoss: state.bestValLoss, stoppedEarly, trainSeconds: state.trainSeconds, steps: state.globalStep };
+    writeSummary(runDir, summary);
+  } finally {
+    // A throwing step must not leave the replica thread keeping the process alive.
+    await replica?.close();
   }
-  const summary: TrainSummary = { epochs: state.epoch, bestEpoch: state.bestEpoch, bestValLoss: state.bestValLoss, stoppedEarly, trainSeconds: state.trainSeconds, steps: state.globalStep };
-  writeSummary(runDir, summary);
-  await replica?.close();
   model.dispose();
   optimizer.dispose();
   return summary;
