@@ -8,7 +8,7 @@ export { openIndexDb, getMeta, getIndexRoot, INDEX_SCHEMA_VERSION, type IndexDb,
 export { buildIndex, type BuildIndexOptions, type BuildIndexReport } from './build-index.js';
 export { summarizeIndex, type IndexSummary } from './index-summary.js';
 export { orderSeries } from './index-write.js';
-export { scanHeaderFile, imageIdForFile, slicePosition, type ImageRecord, type ScanResult } from './scan-header.js';
+export { scanHeaderFile, imageIdForFile, type ImageRecord, type ScanResult } from './scan-header.js';
 export { assignFolds, HOLDOUT_FOLD, type SplitGroup, type SplitOptions } from './split.js';
 export { splitIndex, reportFolds, assertNoGroupLeak, readSplitGroups, type FoldReport } from './split-db.js';
 export { sampleEpoch, parseSamplingSpec, resampleRates, CAPSTONE_SAMPLING, type SamplingConfig, type SampleItem, type SampleClass } from './sampler.js';

@@ -8,7 +8,7 @@ import { basename, extname } from 'node:path';
 import { toIchError, type IchErrorCode } from '../core/errors.js';
 import { isImageId } from '../core/ids.js';
 import type { CtMeta } from '../dicom/types.js';
-import { readDicomHeader } from '../dicom/index.js';
+import { readDicomHeader, slicePosition } from '../dicom/index.js';
 import { readFileStart } from './read-file-start.js';
 
 export const HEADER_PREFIX_BYTES = 64 * 1024;
@@ -54,20 +54,6 @@ export function imageIdForFile(file: string, sopInstanceUid: string): string {
   return isImageId(stem) ? stem : sopInstanceUid;
 }
 
-/** Position along the slice normal, mm (the sort key of a series). */
-export function slicePosition(meta: Pick<CtMeta, 'imagePositionPatient' | 'imageOrientationPatient'>): number | null {
-  const p = meta.imagePositionPatient;
-  if (!p) return null;
-  const o = meta.imageOrientationPatient;
-  if (!o) return p[2];
-  const nx = o[1] * o[5] - o[2] * o[4];
-  const ny = o[2] * o[3] - o[0] * o[5];
-  const nz = o[0] * o[4] - o[1] * o[3];
-  const len = Math.hypot(nx, ny, nz);
-  if (!(len > 1e-6)) return p[2];
-  return (p[0] * nx + p[1] * ny + p[2] * nz) / len;
-}
-
 export function metaToRecord(meta: CtMeta, file: string): ImageRecord {
   return {
     imageId: imageIdForFile(file, meta.sopInstanceUid),
@@ -78,7 +64,7 @@ export function metaToRecord(meta: CtMeta, file: string): ImageRecord {
     modality: meta.modality ?? null,
     instanceNumber: meta.instanceNumber ?? null,
     z: meta.imagePositionPatient?.[2] ?? null,
-    slicePos: slicePosition(meta),
+    slicePos: slicePosition(meta) ?? null,
     rows: meta.rows,
     columns: meta.columns,
     frames: meta.frames,

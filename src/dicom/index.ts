@@ -7,3 +7,4 @@ export { readDicomHeader, decodeDicom, decodeDicomSync, readDicomFile, initCodec
 export { computeHu, applyRsna12BitFix, replacePaddingWithAir, frameRescale, AIR_HU, type HuOptions } from './hu.js';
 export { SUPPORTED_TRANSFER_SYNTAXES, lookUpTransferSyntax, type TransferSyntaxInfo } from './transfer-syntax.js';
 export { MAX_DECODED_BYTES, MAX_DIMENSION, MAX_FRAMES } from './limits.js';
+export { slicePosition } from './geometry.js';

@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ichError, toIchError, type IchErrorCode } from '../core/errors.js';
-import { readDicomHeader, type CtMeta } from '../dicom/index.js';
+import { readDicomHeader, slicePosition, type CtMeta } from '../dicom/index.js';
 import { walkFiles } from '../core/walk-files.js';
 
 export interface FileFailure {
@@ -48,18 +48,6 @@ export function collectInputFiles(inputs: readonly string[], cwd: string): { fil
     }
   }
   return { files: [...new Set(files)].sort(), failures };
-}
-
-/** Position of the slice along its normal, mm. */
-export function slicePosition(meta: CtMeta): number | undefined {
-  const p = meta.imagePositionPatient;
-  if (!p) return undefined;
-  const o = meta.imageOrientationPatient;
-  if (!o) return p[2];
-  const nx = o[1] * o[5] - o[2] * o[4];
-  const ny = o[2] * o[3] - o[0] * o[5];
-  const nz = o[0] * o[4] - o[1] * o[3];
-  return p[0] * nx + p[1] * ny + p[2] * nz;
 }
 
 function compareSlices(a: SliceRef, b: SliceRef): number {
