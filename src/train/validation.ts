@@ -5,6 +5,7 @@
  * validation predictions of each epoch are kept (`<run>/val-preds/epoch-<e>.f32`, n×6 float32 in
  * validation order) and averaged with per-epoch weights.
  */
+import { concatFloat32 } from '../core/tensor.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -38,16 +39,7 @@ export async function predictBatches(model: tf.LayersModel, batches: AsyncIterab
     targets.push(b.y);
     ids.push(...b.ids);
   }
-  const concat = (parts: Float32Array[]): Float32Array => {
-    const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  };
-  return { pred: concat(preds), target: concat(targets), ids };
+  return { pred: concatFloat32(preds), target: concatFloat32(targets), ids };
 }
 
 /** The metrics of n×6 predictions against targets. */

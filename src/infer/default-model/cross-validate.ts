@@ -4,6 +4,7 @@
  * (the same stacking `scorer.ts` does at prediction time). Folds group by patient (no patient in
  * two folds) and are balanced by dealing patients, sorted by positive-slice count, round-robin.
  */
+import { concatFloat32 } from '../../core/tensor.js';
 import { SUBTYPES } from '../../core/subtypes.js';
 import { rocAuc, column, weightedLogLoss, logLossPerClass, studyAuc } from '../../model/metrics.js';
 import { stackEmbeddings } from '../scorer.js';
@@ -149,14 +150,5 @@ export function crossValidate(real: readonly EmbeddedSeries[], extra: readonly E
     oofSeries.push(...te.seriesOf);
     for (const s of test) oofIds.push(...s.imageIds);
   }
-  const cat = (parts: Float32Array[]): Float32Array => {
-    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  };
-  return { folds: results, oof: { pred: cat(oofPred), target: cat(oofTarget), seriesOf: oofSeries, imageIds: oofIds } };
+  return { folds: results, oof: { pred: concatFloat32(oofPred), target: concatFloat32(oofTarget), seriesOf: oofSeries, imageIds: oofIds } };
 }
