@@ -12,6 +12,7 @@
 import { ichError } from '../core/errors.js';
 import type { Image } from '../core/tensor.js';
 import type { WindowPreset } from '../core/windows.js';
+import { BLOOD_SLICE_FEATURES, computeBloodSliceFeatures, type BloodPixelModel } from './blood-pixels.js';
 
 export const HU_FEATURE_NAMES = [
   'cavityFraction',
@@ -86,8 +87,18 @@ function channelOf(windows: readonly WindowPreset[], level: number, width: numbe
   return i;
 }
 
-/** The 20 features of one slice (uint8 HWC image whose channels are `windows`). */
-export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowPreset[]): Float32Array {
+/** The subdural-window HU ([h·w], −20…180) and the cranial-cavity mask (1 inside) of one slice. */
+export interface SliceCavity {
+  w: number;
+  h: number;
+  hu: Float32Array;
+  bone: Uint8Array;
+  boneCount: number;
+  cavityMask: Uint8Array;
+}
+
+/** Reads HU and bone back from the window channels and finds the cranial cavity (see below). */
+export function computeSliceCavity(img: Image<'uint8'>, windows: readonly WindowPreset[]): SliceCavity {
   const [h, w, c] = img.shape;
   const sub = channelOf(windows, 80, 200);
   const soft = channelOf(windows, 40, 380);
@@ -118,6 +129,15 @@ export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowP
   const outside = floodOutside(wall, w, h);
   const cavityMask = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (!wall[i] && !outside[i]) cavityMask[i] = 1;
+  return { w, h, hu, bone, boneCount, cavityMask };
+}
+
+/** The 20 features of one slice (uint8 HWC image whose channels are `windows`), followed by the
+ * blood-pixel model's slice features when `blood` is given. */
+export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowPreset[], blood?: BloodPixelModel): Float32Array {
+  const cav = computeSliceCavity(img, windows);
+  const { w, h, hu, boneCount, cavityMask } = cav;
+  const n = h * w;
   const rowLo = new Int32Array(h).fill(w);
   const rowHi = new Int32Array(h).fill(-1);
   const colLo = new Int32Array(w).fill(h);
@@ -164,7 +184,7 @@ export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowP
         if (blood) centreBlood++;
       }
     }
-  const f = new Float32Array(HU_FEATURES);
+  const f = new Float32Array(HU_FEATURES + (blood ? BLOOD_SLICE_FEATURES : 0));
   const k = Math.max(1, cavity);
   f[0] = cavity / n;
   f[1] = boneCount / n;
@@ -194,6 +214,7 @@ export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowP
   }
   f[18] = Math.sqrt(c1 / k);
   f[19] = Math.sqrt(c2 / k);
+  if (blood) f.set(computeBloodSliceFeatures(cav, blood), HU_FEATURES);
   return f;
 }
 
@@ -203,10 +224,17 @@ export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowP
 export const SERIES_FEATURES = 4;
 export const HU_ROW_FEATURES = HU_FEATURES + SERIES_FEATURES;
 
-/** Features of the z-ordered slices of one series, row-major [n, HU_ROW_FEATURES]. */
-export function computeHuFeatureRows(images: readonly Image<'uint8'>[], windows: readonly WindowPreset[]): Float32Array {
+/** Columns per row: 20 slice features, the blood-pixel slice features when a model is given, 4 series features. */
+export function countHuRowFeatures(blood?: BloodPixelModel): number {
+  return HU_FEATURES + (blood ? BLOOD_SLICE_FEATURES : 0) + SERIES_FEATURES;
+}
+
+/** Features of the z-ordered slices of one series, row-major [n, countHuRowFeatures(blood)]. */
+export function computeHuFeatureRows(images: readonly Image<'uint8'>[], windows: readonly WindowPreset[], blood?: BloodPixelModel): Float32Array {
   const n = images.length;
-  const per = images.map((im) => computeHuFeatures(im, windows));
+  const per = images.map((im) => computeHuFeatures(im, windows, blood));
+  const R = countHuRowFeatures(blood);
+  const S = R - SERIES_FEATURES;
   let maxBlood = 0;
   let meanBlood = 0;
   let maxRim = 0;
@@ -215,10 +243,10 @@ export function computeHuFeatureRows(images: readonly Image<'uint8'>[], windows:
     meanBlood += (f[12] as number) / Math.max(1, n);
     maxRim = Math.max(maxRim, f[14] as number);
   }
-  const out = new Float32Array(n * HU_ROW_FEATURES);
+  const out = new Float32Array(n * R);
   per.forEach((f, i) => {
-    out.set(f, i * HU_ROW_FEATURES);
-    const o = i * HU_ROW_FEATURES + HU_FEATURES;
+    out.set(f, i * R);
+    const o = i * R + S;
     out[o] = n > 1 ? i / (n - 1) : 0.5;
     out[o + 1] = maxBlood;
     out[o + 2] = meanBlood;

@@ -9,7 +9,7 @@
  *
  * Run: node dist/src/infer/default-model/build-default.js --rsna ../shared/data/rsna-dev
  *        [--synth <synth dir with images/ and labels.csv>]... [--heldout <synth dir>]...
- *        [--trunk-file <model.onnx> --trunk-features 6] [--out models/default] [--force]
+ *        [--trunk-file <model.onnx> --trunk-features 6] [--blood-model <pixel model json>] [--out models/default] [--force]
  * `--heldout` synthetic studies never train the head: they measure synthetic detection and, with
  * the out-of-fold rsna-dev studies, choose the study verdict's threshold.
  */
@@ -23,7 +23,8 @@ import { SUBTYPES, type Subtype } from '../../core/subtypes.js';
 import { WINDOW_STACKS } from '../../core/windows.js';
 import { createOnnxEngine } from '../../model/onnx/runner.js';
 import { rocAuc, column, youdenThreshold, weightedLogLoss } from '../../model/metrics.js';
-import { HU_ROW_FEATURES } from '../hu-features.js';
+import { countHuRowFeatures } from '../hu-features.js';
+import type { BloodPixelModel } from '../blood-pixels.js';
 import { ensureDerivedTrunk, trunkFeatureCount, type TrunkRecipe } from '../derive-trunk.js';
 import { MODEL_FORMAT, type ModelCard } from '../model-card.js';
 import { buildLogisticHeadOnnx, writeModelFolder } from '../model-folder.js';
@@ -45,6 +46,8 @@ let RECIPE: TrunkRecipe = 'nsfwjs-inceptionv3-multigap';
 let TRUNK_KEY: string = RECIPE;
 let TRUNK_FEATURES = 2048;
 const EXTRA_WEIGHT = 0.5;
+/** The blood-pixel model whose slice features join the HU features (`--blood-model <json>`), if any. */
+let BLOOD: BloodPixelModel | undefined;
 
 /**
  * The configurations compared by the same patient-grouped 5-fold CV on rsna-dev before this one
@@ -54,6 +57,7 @@ const EXTRA_WEIGHT = 0.5;
 const MODEL_SELECTION = [
   'Selection (patient-grouped 5-fold CV on rsna-dev, mean fold AUC(any) / weighted log loss): InceptionV3 (nsfwjs) GAP of mixed2+5+7+10 + logistic, slices s±1, rsna-dev only: 0.669 / 0.280; same + synthetic: 0.701 / 0.196 (L2 1), 0.619 / 0.195 (L2 4); HU features v1 (row/column cavity) + synthetic: 0.696 / 0.147; HU features v2 (closed-skull cavity, series context) + synthetic: 0.770 / 0.150; v2 + inner-table band: 0.744 / 0.155; v2 with "solid" blood (3×3 blocks in range) instead of square-root features: 0.771 / 0.151 (chosen: equal on CV, better on held-out synthetic studies, slice AUC 0.765 vs 0.724); InceptionV3 + HU features: stopped after 2 folds (0.66, 0.58). Picking the best of these by CV makes its CV figures optimistic.',
   'Stacking a CNN that never saw rsna-dev (same CV; held-out synthetic = 24 studies, seed 505, never in any training): ichnet trained by `ichscan train` on 46 synthetic studies (seed 303; 56 generated, 10 validate; 256 px, bss, augment robust = flips + HU offset ±8 / scale ±5%, one core) and exported to ONNX, its 6 outputs beside the HU features, head as here. (a) lr 1e-3, early-stopped, best epoch 1 (val AUC(any) 0.639): CV 0.772 / 0.146; held-out synthetic slice AUC(any) 0.661, study AUC 0.382. (b) lr 5e-4, 9 epochs, best by val loss epoch 2 (val AUC 0.706): CV 0.777 / 0.149; held-out synthetic slice AUC 0.640, study AUC 0.104 — the CNN alone: slice AUC 0.639, study AUC 0.271, its mean P(any) per study is higher in clean studies than in bleeding ones, i.e. with 46 training studies it learnt per-study appearance rather than the bleed. (c) 100 other synthetic studies (seed 404, 90 train / 10 validate), lr 5e-4, 3 epochs, best epoch 3 (val AUC 0.571): CV 0.717 / 0.149; held-out synthetic slice AUC 0.644, study AUC 0.236 (CNN alone 0.663 / 0.444). The HU model on the same held-out set: slice AUC 0.603, study AUC 0.368. Neither stack is clearly better on synthetic detection, so neither ships (CV equal within noise).',
+  'A blood-pixel detector learnt from synthetic masks (src/infer/blood-pixels.ts, `--blood-model`; 30 synthetic studies of seed 202), its 2 slice features beside the HU features, same head and CV: v1 (8 pixel features) CV 0.789 / 0.150, held-out synthetic slice AUC 0.680, study AUC 0.493; v2 (10 features, dense negatives) CV 0.800 / 0.150, held-out 0.645 / 0.431. CV equal within noise, synthetic study detection still near chance: not shipped.',
 ];
 
 async function embedCached(trunkFile: string, name: string, images: string, labels: string, cacheDir: string, variants = VARIANTS): Promise<EmbeddedDataset> {
@@ -80,7 +84,7 @@ async function embedCached(trunkFile: string, name: string, images: string, labe
 
 /** HU features of the same slices and variants (same seed → same jitter draws), joined to `emb`. */
 async function withHuFeatures(emb: EmbeddedDataset, images: string, labels: string, variants: number): Promise<EmbeddedDataset> {
-  const { dataset } = await embedLabelledFolder(huEmbedder(WINDOWS), images, labels, { name: `${emb.name}-hu`, size: SIZE, windows: WINDOWS, variants, seed: SEED });
+  const { dataset } = await embedLabelledFolder(huEmbedder(WINDOWS, BLOOD), images, labels, { name: `${emb.name}-hu`, size: SIZE, windows: WINDOWS, variants, seed: SEED });
   return joinEmbeddings(emb, dataset);
 }
 
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
       'hu-features': { type: 'boolean', default: true },
       steps: { type: 'string', default: String(HEAD.steps) },
       lr: { type: 'string', default: String(HEAD.lr) },
+      'blood-model': { type: 'string' },
     },
   });
   RECIPE = (values.trunk === 'none' ? 'nsfwjs-inceptionv3-gap' : values.trunk) as TrunkRecipe;
@@ -137,11 +142,15 @@ async function main(): Promise<void> {
   const huOnly = values.trunk === 'none' && !fileTrunk;
   const trunkFile = huOnly ? '' : fileTrunk ?? await ensureDerivedTrunk(RECIPE, SIZE, WINDOWS.length, (l) => process.stderr.write(`${l}\n`));
   const hu = values['hu-features'];
+  const blood = values['blood-model'] ? (JSON.parse(readFileSync(values['blood-model'], 'utf8')) as BloodPixelModel) : undefined;
+  BLOOD = blood;
+  // predict (scorer.ts) does not read a blood-pixel model from a card yet: a folder written with one would not run
+  if (blood && !values['cv-only']) throw new Error('--blood-model is for comparison only (predict cannot use it yet): add --cv-only');
   const trunkFeatures = FEATURES;
-  if (hu) FEATURES += HU_ROW_FEATURES;
+  if (hu) FEATURES += countHuRowFeatures(blood);
   const embed = async (name: string, images: string, labels: string, variants: number): Promise<EmbeddedDataset> => {
     if (!huOnly) return embedCached(trunkFile, name, images, labels, cacheDir, variants);
-    const { dataset } = await embedLabelledFolder(huEmbedder(WINDOWS), images, labels, { name, size: SIZE, windows: WINDOWS, variants, seed: SEED });
+    const { dataset } = await embedLabelledFolder(huEmbedder(WINDOWS, BLOOD), images, labels, { name, size: SIZE, windows: WINDOWS, variants, seed: SEED });
     return dataset;
   };
   let real = await embed('rsna-dev', rsnaImages, join(rsna, 'labels.csv'), VARIANTS);

@@ -19,7 +19,8 @@ import type { InferenceEngine } from '../../model/onnx/runner.js';
 import { collectInputFiles, groupIntoSeries } from '../collect-series.js';
 import { imageIdOf } from '../predict.js';
 import { buildContextBatch } from '../scorer.js';
-import { computeHuFeatureRows, HU_ROW_FEATURES } from '../hu-features.js';
+import { computeHuFeatureRows, countHuRowFeatures } from '../hu-features.js';
+import type { BloodPixelModel } from '../blood-pixels.js';
 
 export interface EmbeddedSeries {
   /** Grouping key for cross-validation (PatientID, else StudyInstanceUID). */
@@ -133,8 +134,8 @@ export function trunkEmbedder(trunk: InferenceEngine, features: number, batch = 
 }
 
 /** Handcrafted HU features as an embedder (flip-invariant). */
-export function huEmbedder(windows: readonly WindowPreset[]): SliceEmbedder {
-  return { features: HU_ROW_FEATURES, embed: (images) => Promise.resolve(computeHuFeatureRows(images, windows)) };
+export function huEmbedder(windows: readonly WindowPreset[], blood?: BloodPixelModel): SliceEmbedder {
+  return { features: countHuRowFeatures(blood), embed: (images) => Promise.resolve(computeHuFeatureRows(images, windows, blood)) };
 }
 
 export async function embedLabelledFolder(embedder: SliceEmbedder, imagesDir: string, labelsCsv: string, opts: EmbedOptions): Promise<{ dataset: EmbeddedDataset; failures: number }> {
