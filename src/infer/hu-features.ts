@@ -56,25 +56,23 @@ function floodOutside(wall: Uint8Array, w: number, h: number): Uint8Array {
   return out;
 }
 
-/** Binary erosion by r pixels with a square element (separable min filter). */
+/** Binary erosion by r pixels with a square element: a 1-D min along x, then along y (separable). */
 function erode(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  const tmp = new Uint8Array(w * h);
+  return erodeAlong(erodeAlong(m, w, h, r, 'x'), w, h, r, 'y');
+}
+
+/** 1-D binary erosion along one axis; pixels outside the image count as 0. */
+function erodeAlong(m: Uint8Array, w: number, h: number, r: number, axis: 'x' | 'y'): Uint8Array {
   const out = new Uint8Array(w * h);
+  const step = axis === 'x' ? 1 : w;
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
+      const pos = axis === 'x' ? x : y;
+      const len = axis === 'x' ? w : h;
       let v = 1;
       for (let d = -r; d <= r && v; d++) {
-        const xx = x + d;
-        v = xx >= 0 && xx < w ? (m[y * w + xx] as number) : 0;
-      }
-      tmp[y * w + x] = v;
-    }
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let v = 1;
-      for (let d = -r; d <= r && v; d++) {
-        const yy = y + d;
-        v = yy >= 0 && yy < h ? (tmp[yy * w + x] as number) : 0;
+        const q = pos + d;
+        v = q >= 0 && q < len ? (m[y * w + x + d * step] as number) : 0;
       }
       out[y * w + x] = v;
     }
