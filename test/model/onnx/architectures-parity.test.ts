@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../../src/core/random.js';
 import { ARCHITECTURES, buildModel, type ArchitectureName } from '../../../src/model/architectures/index.js';
+import { BLEEDSEG_STRIDE, buildBleedSeg } from '../../../src/model/architectures/bleedseg.js';
 import { exportLayersModelToOnnx } from '../../../src/model/onnx/export.js';
 import { createOnnxEngine, createTfjsEngine } from '../../../src/model/onnx/runner.js';
 
@@ -53,3 +54,22 @@ for (const name of Object.keys(ARCHITECTURES) as ArchitectureName[]) {
     assert.ok(maxErr <= 1e-5, `${name}: max |onnx - tfjs| = ${maxErr}`);
   });
 }
+
+test('ONNX parity: bleedseg (blood segmenter, map output [n, S/4, S/4, 1])', async () => {
+  const size = 64;
+  const model = buildBleedSeg({ channels: 3, size }, createRng(5));
+  randomizeBatchNormStats(model, 6);
+  const rng = createRng(7);
+  const data = new Float32Array(2 * size * size * 3);
+  for (let i = 0; i < data.length; i++) data[i] = rng.next();
+  const batch = { dtype: 'float32' as const, data, shape: [2, size, size, 3] as const };
+  const expected = await createTfjsEngine(model, tf).run(batch);
+  const engine = await createOnnxEngine(exportLayersModelToOnnx(model), { provider: 'cpu', threads: 1 });
+  const got = await engine.run(batch);
+  await engine.dispose();
+  model.dispose();
+  assert.equal(got.length, 2 * (size / BLEEDSEG_STRIDE) ** 2);
+  let maxErr = 0;
+  for (let i = 0; i < got.length; i++) maxErr = Math.max(maxErr, Math.abs((got[i] as number) - (expected[i] as number)));
+  assert.ok(maxErr <= 1e-5, `bleedseg: max |onnx - tfjs| = ${maxErr}`);
+});
