@@ -12,7 +12,8 @@
 import { ichError } from '../core/errors.js';
 import type { Image } from '../core/tensor.js';
 import type { WindowPreset } from '../core/windows.js';
-import { BLOOD_SLICE_FEATURES, computeBloodSliceFeatures, type BloodPixelModel } from './blood-pixels.js';
+import type { Plane } from '../core/tensor.js';
+import { BLOOD_MAP_FEATURES, BLOOD_MAP_SERIES_FEATURES, computeBloodMapFeatures } from './blood-map.js';
 
 export const HU_FEATURE_NAMES = [
   'cavityFraction',
@@ -131,8 +132,8 @@ export function computeSliceCavity(img: Image<'uint8'>, windows: readonly Window
 }
 
 /** The 20 features of one slice (uint8 HWC image whose channels are `windows`), followed by the
- * blood-pixel model's slice features when `blood` is given. */
-export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowPreset[], blood?: BloodPixelModel): Float32Array {
+ * blood map's slice features (blood-map.ts) when the segmenter's map of the slice is given. */
+export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowPreset[], bloodMap?: Plane): Float32Array {
   const cav = computeSliceCavity(img, windows);
   const { w, h, hu, boneCount, cavityMask } = cav;
   const n = h * w;
@@ -182,7 +183,7 @@ export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowP
         if (blood) centreBlood++;
       }
     }
-  const f = new Float32Array(HU_FEATURES + (blood ? BLOOD_SLICE_FEATURES : 0));
+  const f = new Float32Array(HU_FEATURES + (bloodMap ? BLOOD_MAP_FEATURES : 0));
   const k = Math.max(1, cavity);
   f[0] = cavity / n;
   f[1] = boneCount / n;
@@ -212,7 +213,7 @@ export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowP
   }
   f[18] = Math.sqrt(c1 / k);
   f[19] = Math.sqrt(c2 / k);
-  if (blood) f.set(computeBloodSliceFeatures(cav, blood), HU_FEATURES);
+  if (bloodMap) f.set(computeBloodMapFeatures(cav, bloodMap), HU_FEATURES);
   return f;
 }
 
@@ -222,17 +223,21 @@ export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowP
 export const SERIES_FEATURES = 4;
 export const HU_ROW_FEATURES = HU_FEATURES + SERIES_FEATURES;
 
-/** Columns per row: 20 slice features, the blood-pixel slice features when a model is given, 4 series features. */
-export function countHuRowFeatures(blood?: BloodPixelModel): number {
-  return HU_FEATURES + (blood ? BLOOD_SLICE_FEATURES : 0) + SERIES_FEATURES;
+/** Columns per row: 20 slice features, [3 blood-map slice features], 4 series features, [1 blood-map series feature]. */
+export function countHuRowFeatures(withBloodMap = false): number {
+  return HU_FEATURES + SERIES_FEATURES + (withBloodMap ? BLOOD_MAP_FEATURES + BLOOD_MAP_SERIES_FEATURES : 0);
 }
 
-/** Features of the z-ordered slices of one series, row-major [n, countHuRowFeatures(blood)]. */
-export function computeHuFeatureRows(images: readonly Image<'uint8'>[], windows: readonly WindowPreset[], blood?: BloodPixelModel): Float32Array {
+/** Features of the z-ordered slices of one series, row-major [n, countHuRowFeatures(bloodMaps given)];
+ * `bloodMaps` are the segmenter's maps of the same slices, same order. */
+export function computeHuFeatureRows(images: readonly Image<'uint8'>[], windows: readonly WindowPreset[], bloodMaps?: readonly Plane[]): Float32Array {
   const n = images.length;
-  const per = images.map((im) => computeHuFeatures(im, windows, blood));
-  const R = countHuRowFeatures(blood);
-  const S = R - SERIES_FEATURES;
+  if (bloodMaps && bloodMaps.length !== n) throw ichError('ICH_E_INTERNAL', `${bloodMaps.length} blood maps for ${n} slices`);
+  const per = images.map((im, i) => computeHuFeatures(im, windows, bloodMaps?.[i]));
+  const R = countHuRowFeatures(bloodMaps !== undefined);
+  const S = HU_FEATURES + (bloodMaps ? BLOOD_MAP_FEATURES : 0);
+  let maxMapP = 0;
+  if (bloodMaps) for (const f of per) maxMapP = Math.max(maxMapP, f[HU_FEATURES + 1] as number);
   let maxBlood = 0;
   let meanBlood = 0;
   let maxRim = 0;
@@ -249,6 +254,7 @@ export function computeHuFeatureRows(images: readonly Image<'uint8'>[], windows:
     out[o + 1] = maxBlood;
     out[o + 2] = meanBlood;
     out[o + 3] = maxRim;
+    if (bloodMaps) out[o + 4] = maxMapP;
   });
   return out;
 }

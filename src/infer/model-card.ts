@@ -43,6 +43,9 @@ export interface ModelCard {
     features: number;
     /** Append the 20 handcrafted HU density features (hu-features.ts) to each slice's embedding. */
     huFeatures?: boolean;
+    /** A blood segmenter in the folder (NHWC [n, size, size, windows] → [n, size/stride, size/stride, 1]
+     * probabilities); its map's features (blood-map.ts) join the HU features. Needs huFeatures. */
+    bloodMap?: { file: string; stride: number };
   };
   /** Operating thresholds per label for verdicts (default 0.5), on slice probabilities. */
   thresholds?: Partial<Record<Subtype, number>>;
@@ -97,6 +100,10 @@ export function readModelCard(dir: string): ModelCard {
     const network = t !== undefined && (t.file !== undefined || t.derive !== undefined) && t.features > 0;
     const huOnly = t !== undefined && t.features === 0 && t.huFeatures === true;
     if (!network && !huOnly) bad('embedding-head needs trunk {file|derive, features > 0} or {features: 0, huFeatures: true}');
+    const bm = t?.bloodMap;
+    if (bm !== undefined && (typeof bm.file !== 'string' || !Number.isInteger(bm.stride) || bm.stride < 1 || card.inputSize % bm.stride !== 0 || t?.huFeatures !== true)) {
+      bad('trunk.bloodMap needs {file, stride dividing inputSize} and huFeatures: true');
+    }
   }
   return card;
 }

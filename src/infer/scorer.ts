@@ -6,11 +6,11 @@
  */
 import { join } from 'node:path';
 import { ichError } from '../core/errors.js';
-import type { Batch, Image } from '../core/tensor.js';
+import type { Batch, Image, Plane } from '../core/tensor.js';
 import { createOnnxEngine, type FloatTensor, type InferenceEngine, type OnnxProvider } from '../model/onnx/runner.js';
 import { readModelCard, type ModelCard } from './model-card.js';
 import { ensureDerivedTrunk } from './derive-trunk.js';
-import { computeHuFeatureRows, HU_ROW_FEATURES } from './hu-features.js';
+import { computeHuFeatureRows, countHuRowFeatures } from './hu-features.js';
 
 const K = 6;
 
@@ -158,6 +158,23 @@ export function stackEmbeddings(emb: Float32Array, n: number, features: number, 
   return { data: out, shape: [idx.length, features * span] };
 }
 
+/**
+ * The blood segmenter's probability maps of `images` (one [m, m] plane per slice, m = input size /
+ * stride). With `flip`, the segmenter sees the mirrored slice and its map is mirrored back, so it
+ * lines up with the unflipped slice's cavity.
+ */
+export async function computeBloodMaps(engine: InferenceEngine, images: readonly Image<'uint8'>[], stride: number, flip: boolean, batch = 8): Promise<Plane[]> {
+  const first = images[0];
+  if (!first) return [];
+  const m = first.shape[0] / stride;
+  const all = await runBatched(engine, images.length, batch, m * m, (idx) => buildContextBatch(images, idx, 0, flip));
+  return images.map((_, i) => {
+    const data = all.slice(i * m * m, (i + 1) * m * m);
+    if (flip) for (let y = 0; y < m; y++) data.subarray(y * m, (y + 1) * m).reverse();
+    return { data, shape: [m, m] };
+  });
+}
+
 /** Opens a model folder for scoring. Throws ICH_E_MODEL_NOT_FOUND / ICH_E_MODEL_FORMAT. */
 export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Promise<SeriesScorer> {
   const card = readModelCard(dir);
@@ -187,20 +204,27 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
     const trunkFile = trunkSpec.file ? join(dir, trunkSpec.file) : await ensureDerivedTrunk(trunkSpec.derive ?? 'nsfwjs-inceptionv3-gap', card.inputSize, card.windows.length, opts.onStatus);
     trunk = await createOnnxEngine(trunkFile, { ...engineOpts, file: trunkFile });
   }
+  const bloodSpec = trunkSpec.bloodMap;
+  const bloodFile = bloodSpec ? join(dir, bloodSpec.file) : undefined;
+  const blood = bloodFile ? await createOnnxEngine(bloodFile, { ...engineOpts, file: bloodFile }) : undefined;
   const headFile = join(dir, 'head.onnx');
   const head = await createOnnxEngine(headFile, { ...engineOpts, provider: 'cpu', file: headFile });
   const Ft = trunkSpec.features;
-  const F = Ft + (trunkSpec.huFeatures ? HU_ROW_FEATURES : 0);
+  const Fh = trunkSpec.huFeatures ? countHuRowFeatures(blood !== undefined) : 0;
+  const F = Ft + Fh;
   return {
     card,
     dir,
-    engineName: trunk?.name ?? 'onnxruntime-cpu (head only)',
+    engineName: trunk?.name ?? blood?.name ?? 'onnxruntime-cpu (head only)',
     async scoreSeries(images, so = {}) {
       checkImages(images, card);
       const n = images.length;
       const score = async (flip: boolean): Promise<Float32Array> => {
         let emb = trunk ? await runBatched(trunk, n, batch, Ft, (idx) => buildContextBatch(images, idx, 0, flip)) : new Float32Array(0);
-        if (trunkSpec.huFeatures) emb = appendColumns(emb, Ft, computeHuFeatureRows(images, card.windows), HU_ROW_FEATURES, n);
+        if (trunkSpec.huFeatures) {
+          const maps = blood && bloodSpec ? await computeBloodMaps(blood, images, bloodSpec.stride, flip, batch) : undefined;
+          emb = appendColumns(emb, Ft, computeHuFeatureRows(images, card.windows, maps), Fh, n);
+        }
         const table = neighbourTable(n, card.context, so.z, card.contextSpacingMm);
         return runBatched(head, n, 256, K, (idx) => stackEmbeddings(emb, n, F, card.context, idx, table));
       };
@@ -209,6 +233,7 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
     },
     async dispose() {
       await trunk?.dispose();
+      await blood?.dispose();
       await head.dispose();
     },
   };

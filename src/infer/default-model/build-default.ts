@@ -21,15 +21,15 @@ import { parseArgs } from 'node:util';
 import { createProgress } from '../../core/progress.js';
 import { SUBTYPES, type Subtype } from '../../core/subtypes.js';
 import { WINDOW_STACKS } from '../../core/windows.js';
+import { BLEEDSEG_STRIDE } from '../../model/architectures/bleedseg.js';
 import { createOnnxEngine } from '../../model/onnx/runner.js';
 import { rocAuc, column, youdenThreshold, weightedLogLoss } from '../../model/metrics.js';
 import { countHuRowFeatures } from '../hu-features.js';
-import type { BloodPixelModel } from '../blood-pixels.js';
 import { ensureDerivedTrunk, trunkFeatureCount, type TrunkRecipe } from '../derive-trunk.js';
 import { MODEL_FORMAT, type ModelCard } from '../model-card.js';
 import { buildLogisticHeadOnnx, writeModelFolder } from '../model-folder.js';
 import { formatSubmission } from '../submission.js';
-import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, type EmbeddedDataset } from './embed-dataset.js';
+import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, type BloodMapEngine, type EmbeddedDataset } from './embed-dataset.js';
 import { buildRows, concatRows, crossValidate } from './cross-validate.js';
 import { applyLogisticHead, fitLogisticHead } from './logistic.js';
 import { chooseStudyThreshold, computeStudyScores } from './study-threshold.js';
@@ -45,9 +45,10 @@ let RECIPE: TrunkRecipe = 'nsfwjs-inceptionv3-multigap';
 /** Cache key of the trunk: the recipe, or `file-<sha1>` of a trunk ONNX file. */
 let TRUNK_KEY: string = RECIPE;
 let TRUNK_FEATURES = 2048;
-const EXTRA_WEIGHT = 0.5;
-/** The blood-pixel model whose slice features join the HU features (`--blood-model <json>`), if any. */
-let BLOOD: BloodPixelModel | undefined;
+/** Row weight of synthetic slices in the head's loss (rsna-dev rows weigh 1 per variant). */
+let EXTRA_WEIGHT = 0.5;
+/** The blood segmenter whose map features join the HU features (`--blood-map <blood.onnx>`), if any. */
+let BLOOD: BloodMapEngine | undefined;
 
 /**
  * The configurations compared by the same patient-grouped 5-fold CV on rsna-dev before this one
@@ -57,7 +58,7 @@ let BLOOD: BloodPixelModel | undefined;
 const MODEL_SELECTION = [
   'Selection (patient-grouped 5-fold CV on rsna-dev, mean fold AUC(any) / weighted log loss): InceptionV3 (nsfwjs) GAP of mixed2+5+7+10 + logistic, slices s±1, rsna-dev only: 0.669 / 0.280; same + synthetic: 0.701 / 0.196 (L2 1), 0.619 / 0.195 (L2 4); HU features v1 (row/column cavity) + synthetic: 0.696 / 0.147; HU features v2 (closed-skull cavity, series context) + synthetic: 0.770 / 0.150; v2 + inner-table band: 0.744 / 0.155; v2 with "solid" blood (3×3 blocks in range) instead of square-root features: 0.771 / 0.151 (chosen: equal on CV, better on held-out synthetic studies, slice AUC 0.765 vs 0.724); InceptionV3 + HU features: stopped after 2 folds (0.66, 0.58). Picking the best of these by CV makes its CV figures optimistic.',
   'Stacking a CNN that never saw rsna-dev (same CV; held-out synthetic = 24 studies, seed 505, never in any training): ichnet trained by `ichscan train` on 46 synthetic studies (seed 303; 56 generated, 10 validate; 256 px, bss, augment robust = flips + HU offset ±8 / scale ±5%, one core) and exported to ONNX, its 6 outputs beside the HU features, head as here. (a) lr 1e-3, early-stopped, best epoch 1 (val AUC(any) 0.639): CV 0.772 / 0.146; held-out synthetic slice AUC(any) 0.661, study AUC 0.382. (b) lr 5e-4, 9 epochs, best by val loss epoch 2 (val AUC 0.706): CV 0.777 / 0.149; held-out synthetic slice AUC 0.640, study AUC 0.104 — the CNN alone: slice AUC 0.639, study AUC 0.271, its mean P(any) per study is higher in clean studies than in bleeding ones, i.e. with 46 training studies it learnt per-study appearance rather than the bleed. (c) 100 other synthetic studies (seed 404, 90 train / 10 validate), lr 5e-4, 3 epochs, best epoch 3 (val AUC 0.571): CV 0.717 / 0.149; held-out synthetic slice AUC 0.644, study AUC 0.236 (CNN alone 0.663 / 0.444). The HU model on the same held-out set: slice AUC 0.603, study AUC 0.368. Neither stack is clearly better on synthetic detection, so neither ships (CV equal within noise).',
-  'A blood-pixel detector learnt from synthetic masks (src/infer/blood-pixels.ts, `--blood-model`; 30 synthetic studies of seed 202), its 2 slice features beside the HU features, same head and CV: v1 (8 pixel features) CV 0.789 / 0.150, held-out synthetic slice AUC 0.680, study AUC 0.493; v2 (10 features, dense negatives) CV 0.800 / 0.150, held-out 0.645 / 0.431. CV equal within noise, synthetic study detection still near chance: not shipped.',
+  'A logistic blood-pixel detector learnt from synthetic masks (10 local density features per pixel; code at commit b33705c, replaced by the bleedseg segmenter; 30 synthetic studies of seed 202), its 2 slice features beside the HU features, same head and CV: v1 (8 pixel features) CV 0.789 / 0.150, held-out synthetic slice AUC 0.680, study AUC 0.493; v2 (10 features, dense negatives) CV 0.800 / 0.150, held-out 0.645 / 0.431. CV equal within noise, synthetic study detection still near chance: not shipped.',
 ];
 
 async function embedCached(trunkFile: string, name: string, images: string, labels: string, cacheDir: string, variants = VARIANTS): Promise<EmbeddedDataset> {
@@ -116,7 +117,8 @@ async function main(): Promise<void> {
       'hu-features': { type: 'boolean', default: true },
       steps: { type: 'string', default: String(HEAD.steps) },
       lr: { type: 'string', default: String(HEAD.lr) },
-      'blood-model': { type: 'string' },
+      'blood-map': { type: 'string' },
+      'synth-weight': { type: 'string', default: String(EXTRA_WEIGHT) },
     },
   });
   RECIPE = (values.trunk === 'none' ? 'nsfwjs-inceptionv3-gap' : values.trunk) as TrunkRecipe;
@@ -142,12 +144,12 @@ async function main(): Promise<void> {
   const huOnly = values.trunk === 'none' && !fileTrunk;
   const trunkFile = huOnly ? '' : fileTrunk ?? await ensureDerivedTrunk(RECIPE, SIZE, WINDOWS.length, (l) => process.stderr.write(`${l}\n`));
   const hu = values['hu-features'];
-  const blood = values['blood-model'] ? (JSON.parse(readFileSync(values['blood-model'], 'utf8')) as BloodPixelModel) : undefined;
-  BLOOD = blood;
-  // predict (scorer.ts) does not read a blood-pixel model from a card yet: a folder written with one would not run
-  if (blood && !values['cv-only']) throw new Error('--blood-model is for comparison only (predict cannot use it yet): add --cv-only');
+  const bloodFile = values['blood-map'] ? resolve(values['blood-map']) : undefined;
+  if (bloodFile && !hu) throw new Error('--blood-map needs the HU features');
+  BLOOD = bloodFile ? { engine: await createOnnxEngine(bloodFile, { provider: 'cpu' }), stride: BLEEDSEG_STRIDE } : undefined;
+  EXTRA_WEIGHT = Number(values['synth-weight']);
   const trunkFeatures = FEATURES;
-  if (hu) FEATURES += countHuRowFeatures(blood);
+  if (hu) FEATURES += countHuRowFeatures(BLOOD !== undefined);
   const embed = async (name: string, images: string, labels: string, variants: number): Promise<EmbeddedDataset> => {
     if (!huOnly) return embedCached(trunkFile, name, images, labels, cacheDir, variants);
     const { dataset } = await embedLabelledFolder(huEmbedder(WINDOWS, BLOOD), images, labels, { name, size: SIZE, windows: WINDOWS, variants, seed: SEED });
@@ -230,19 +232,26 @@ async function main(): Promise<void> {
   }
   const studyThreshold = chooseStudyThreshold(heldoutStudies ? [oofStudies, heldoutStudies] : [oofStudies]);
   process.stderr.write(`study threshold: ${JSON.stringify(studyThreshold)}\n`);
-  if (values['cv-only']) return;
+  if (values['cv-only']) {
+    await BLOOD?.engine.dispose();
+    return;
+  }
   const realCov = countCoverage(real);
   const synthCov = synth.map(countCoverage);
   const card: ModelCard = {
     format: MODEL_FORMAT,
     kind: 'embedding-head',
-    architecture: `${huOnly ? 'HU density' : `${fileTrunk ? `trunk.onnx (${TRUNK_FEATURES} outputs)` : RECIPE}${hu ? ' + HU density' : ''}`} features + logistic head over slices s-${CONTEXT}…s+${CONTEXT}`,
+    architecture: `${huOnly ? 'HU density' : `${fileTrunk ? `trunk.onnx (${TRUNK_FEATURES} outputs)` : RECIPE}${hu ? ' + HU density' : ''}`} features${bloodFile ? ' + blood-map features (bleedseg segmenter, blood.onnx)' : ''} + logistic head over slices s-${CONTEXT}…s+${CONTEXT}`,
     inputSize: SIZE,
     windows: WINDOWS,
     context: CONTEXT,
     contextSpacingMm: 5,
     outputs: SUBTYPES,
-    trunk: huOnly ? { features: 0, huFeatures: true } : { ...(fileTrunk ? { file: 'trunk.onnx' } : { derive: RECIPE }), features: trunkFeatures, ...(hu ? { huFeatures: true } : {}) },
+    trunk: {
+      ...(huOnly ? { features: 0 } : { ...(fileTrunk ? { file: 'trunk.onnx' } : { derive: RECIPE }), features: trunkFeatures }),
+      ...(hu ? { huFeatures: true } : {}),
+      ...(bloodFile ? { bloodMap: { file: 'blood.onnx', stride: BLEEDSEG_STRIDE } } : {}),
+    },
     thresholds: { any: Number(youden.threshold.toFixed(4)) },
     studyThresholds: { any: Number(studyThreshold.threshold.toFixed(4)) },
     trainingData: {
@@ -265,13 +274,18 @@ async function main(): Promise<void> {
       huOnly
         ? 'No network trunk: each slice is described by 20 intracranial HU density features read from its bss window channels (src/infer/hu-features.ts) plus 4 series-context features; the head sees slices s-1, s, s+1.'
         : 'The InceptionV3 trunk (nsfwjs npm package, ImageNet then NSFW fine-tuned) is derived into ~/.cache/ichscan at first use; only the head ships.',
+      ...(bloodFile
+        ? ['Blood map: `blood.onnx` is the bleedseg segmenter (src/model/architectures/bleedseg.ts), trained only on synthetic studies against their per-pixel masks (src/infer/default-model/train-blood-map.ts); per slice it adds log blood area, max smoothed blood probability and log soft area inside the cranial cavity (src/infer/blood-map.ts), per series the max smoothed probability.']
+        : []),
       'The slice `any` threshold (bleed range, subtypes) is the Youden point of the pooled out-of-fold slice predictions; the study verdict uses `studyThresholds.any` on the study score (see validation.studyThreshold).',
       ...MODEL_SELECTION,
     ],
   };
   const files: Record<string, Uint8Array> = { 'head.onnx': buildLogisticHeadOnnx(head.weights, head.bias, head.features, 'ichscan default head') };
   if (fileTrunk) files['trunk.onnx'] = readFileSync(fileTrunk);
+  if (bloodFile) files['blood.onnx'] = readFileSync(bloodFile);
   writeModelFolder(resolve(values.out), card, files, values.force);
+  await BLOOD?.engine.dispose();
   process.stderr.write(`wrote ${values.out}\n`);
 }
 

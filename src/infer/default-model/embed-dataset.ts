@@ -18,9 +18,14 @@ import type { ImageId } from '../../core/ids.js';
 import type { InferenceEngine } from '../../model/onnx/runner.js';
 import { collectInputFiles, groupIntoSeries } from '../collect-series.js';
 import { imageIdOf } from '../predict.js';
-import { buildContextBatch } from '../scorer.js';
+import { buildContextBatch, computeBloodMaps } from '../scorer.js';
 import { computeHuFeatureRows, countHuRowFeatures } from '../hu-features.js';
-import type { BloodPixelModel } from '../blood-pixels.js';
+
+/** A blood segmenter (blood.onnx) and its output stride. */
+export interface BloodMapEngine {
+  engine: InferenceEngine;
+  stride: number;
+}
 
 export interface EmbeddedSeries {
   /** Grouping key for cross-validation (PatientID, else StudyInstanceUID). */
@@ -133,9 +138,13 @@ export function trunkEmbedder(trunk: InferenceEngine, features: number, batch = 
   };
 }
 
-/** Handcrafted HU features as an embedder (flip-invariant). */
-export function huEmbedder(windows: readonly WindowPreset[], blood?: BloodPixelModel): SliceEmbedder {
-  return { features: countHuRowFeatures(blood), embed: (images) => Promise.resolve(computeHuFeatureRows(images, windows, blood)) };
+/** Handcrafted HU features as an embedder, with the blood map's features when a segmenter is given
+ * (the HU features are flip-invariant; the segmenter sees the flipped slice, as predict's TTA does). */
+export function huEmbedder(windows: readonly WindowPreset[], blood?: BloodMapEngine): SliceEmbedder {
+  return {
+    features: countHuRowFeatures(blood !== undefined),
+    embed: async (images, flip) => computeHuFeatureRows(images, windows, blood ? await computeBloodMaps(blood.engine, images, blood.stride, flip) : undefined),
+  };
 }
 
 export async function embedLabelledFolder(embedder: SliceEmbedder, imagesDir: string, labelsCsv: string, opts: EmbedOptions): Promise<{ dataset: EmbeddedDataset; failures: number }> {
