@@ -1,6 +1,6 @@
 /**
  * Trains the blood segmenter (`bleedseg`) on crops of synthetic slices against their per-pixel
- * masks: Adam, a positive-weighted binary cross-entropy on soft targets (blood is a few per cent of
+ * masks: Adam (optionally with one step decay of its rate), a positive-weighted binary cross-entropy on soft targets (blood is a few per cent of
  * a crop's cells), a fixed number of steps. Crop draws come from an RNG seeded by (seed, step), so
  * a run killed and resumed from its checkpoint (every `checkpointEvery` steps, atomically) sees the
  * same batches as an uninterrupted one. Whole-slice validation loss is logged at each checkpoint.
@@ -20,6 +20,9 @@ export interface SegmenterTrainOptions extends CropOptions {
   steps: number;
   batch: number;
   learningRate: number;
+  /** From this step on the learning rate is multiplied by `lrDecayFactor` (a step schedule; default: never). */
+  lrDecayStep?: number;
+  lrDecayFactor?: number;
   /** Weight of the blood term in the cross-entropy. */
   positiveWeight: number;
   seed: number;
@@ -90,6 +93,9 @@ export async function trainSegmenter(train: readonly MaskedSlice[], val: readonl
   progress.tick(state.globalStep);
   const cm = o.crop / o.stride;
   while (state.globalStep < o.steps) {
+    // the rate depends on the step only, so a resumed run follows the same schedule
+    const decayed = o.lrDecayStep !== undefined && state.globalStep >= o.lrDecayStep;
+    (optimizer as unknown as { learningRate: number }).learningRate = o.learningRate * (decayed ? (o.lrDecayFactor ?? 1) : 1);
     const { x, y } = drawCropBatch(train, o.batch, o, stepRng(o.seed, state.globalStep));
     const yb: Batch<'float32'> = { dtype: 'float32', data: y, shape: [o.batch, cm, cm, 1] };
     trainStep(model, optimizer, (yt, yp) => loss(tf.reshape(yt, [...yb.shape]), yp), [{ x, y }]);

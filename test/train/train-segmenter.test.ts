@@ -62,3 +62,13 @@ test('training lowers the validation loss; a resumed run equals an uninterrupted
   const after40 = computeValidationLoss(c.model, slices, o, 3);
   assert.ok(after40 < 0.8 * before0, `validation loss ${before0} → ${after40}`);
 });
+
+test('learning-rate step decay: factor 0 from step 3 freezes the trainable weights after step 3', async () => {
+  const at3 = await trainSegmenter(slices, slices, { ...base(join(dir, 'e'), 3), checkpointEvery: 3 });
+  const w3 = at3.model.trainableWeights.map((w) => Float32Array.from(w.read().dataSync()));
+  const at6 = await trainSegmenter(slices, slices, { ...base(join(dir, 'f'), 6), checkpointEvery: 3, lrDecayStep: 3, lrDecayFactor: 0 });
+  at6.model.trainableWeights.forEach((w, i) => assert.deepEqual(Float32Array.from(w.read().dataSync()), w3[i], w.name));
+  // without the decay the same steps move them
+  const free = await trainSegmenter(slices, slices, { ...base(join(dir, 'g'), 6), checkpointEvery: 3 });
+  assert.ok(free.model.trainableWeights.some((w, i) => w.read().dataSync().some((v, j) => v !== (w3[i] as Float32Array)[j])));
+});

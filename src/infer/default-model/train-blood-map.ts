@@ -5,6 +5,7 @@
  *
  * Run: node dist/src/infer/default-model/train-blood-map.js --synth <dir> [--synth <dir>]... --val <dir>
  *        --run <run dir> --out <blood.onnx> [--steps 1500] [--batch 16] [--crop 128] [--lr 0.002] [--seed 1]
+ *        [--lr-decay-step N --lr-decay 0.25]
  *        [--heldout <synth dir>]...
  * A run already at `--steps` only exports (and measures), so an intermediate checkpoint can be
  * checked while training goes on. `--heldout` folders (never trained on) measure what the segmenter
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
       batch: { type: 'string', default: '16' },
       crop: { type: 'string', default: '128' },
       lr: { type: 'string', default: '0.002' },
+      'lr-decay-step': { type: 'string' },
+      'lr-decay': { type: 'string', default: '0.25' },
       'positive-weight': { type: 'string', default: '3' },
       seed: { type: 'string', default: '1' },
       'checkpoint-every': { type: 'string', default: '100' },
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
     steps: Number(values.steps),
     batch: Number(values.batch),
     learningRate: Number(values.lr),
+    ...(values['lr-decay-step'] ? { lrDecayStep: Number(values['lr-decay-step']), lrDecayFactor: Number(values['lr-decay']) } : {}),
     positiveWeight: Number(values['positive-weight']),
     seed: Number(values.seed),
     checkpointEvery: Number(values['checkpoint-every']),
