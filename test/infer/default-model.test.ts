@@ -1,12 +1,11 @@
 /**
  * The shipped default model (models/default) through the demo path: 6 synthetic studies (seed 7,
- * 20 slices each) → predict → evaluate. Everything is deterministic (same seed, same files, fixed
- * head), so this is a regression check with a margin: at the time of shipping this gave slice
- * AUC(any) 0.765, and bleeding slices scored higher than clean ones on average. A broken pipeline
- * (wrong windows, wrong channel order, a head that no longer matches its features) falls to ~0.5.
- * Study level is NOT asserted to separate: this model's synthetic study AUC is 0.37–0.56 (the
- * max over slices is driven by skull-base slices; see docs/model-card.md), so a test that
- * bleeding studies outscore clean ones would fail with the shipped model.
+ * 20 slices each; 3 bleed) → predict → evaluate. Everything is deterministic (same seed, same files,
+ * fixed model), so this is a regression check with margins. At the time of shipping it gave slice
+ * AUC(any) 0.93 and study AUC(any) 0.89; the two studies over the study threshold both bleed (the
+ * bleeding study it misses holds a 2.7 mL epidural; the HU-only model before it flagged all six).
+ * A broken pipeline (wrong windows, channel order, a blood map that no longer lines up with the
+ * cavity, a head that no longer matches its features) falls to ~0.5 and flags at random.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,9 +44,12 @@ test('default model card states its training data, CV and that it is not a clini
   const study = card.studyThresholds?.any as number;
   assert.ok(study > (card.thresholds?.any as number) && study < 1, `study threshold ${study}`);
   assert.ok(typeof (card.validation['heldoutSynthetic'] as Record<string, unknown>)['studyAucAny'] === 'number');
+  // the blood segmenter ships in the folder and the scorer reads it
+  assert.deepEqual(card.trunk?.bloodMap, { file: 'blood.onnx', stride: 4 });
+  assert.ok(existsSync(join(packageModelsDir(), 'default', 'blood.onnx')));
 });
 
-test('demo on synthetic studies: bleeding slices score higher than clean ones', async () => {
+test('demo on synthetic studies: bleeding slices and studies score higher than clean ones; flagged studies bleed', async () => {
   const out = mkdtempSync(join(tmpdir(), 'ichscan-demo-test-'));
   try {
     const sink = new Writable({ write(_c, _e, cb) { cb(); } });
@@ -56,7 +58,9 @@ test('demo on synthetic studies: bleeding slices score higher than clean ones', 
     assert.ok(existsSync(r.reportFile));
     assert.match(readFileSync(r.reportFile, 'utf8'), /<svg/);
     const auc = r.report.auc.any as number;
-    assert.ok(auc >= 0.65, `slice AUC(any) ${auc} (0.765 when shipped)`);
+    assert.ok(auc >= 0.8, `slice AUC(any) ${auc} (0.93 when shipped)`);
+    const studyAuc = r.report.studyAuc.any as number;
+    assert.ok(studyAuc >= 0.75, `study AUC(any) ${studyAuc} (0.89 when shipped)`);
     const preds = readPredictionsCsv(join(out, 'predictions.csv'));
     const labels = await readLabelsCsv(join(out, 'synth', 'labels.csv'));
     let pos = 0, neg = 0, np = 0, nn = 0;
@@ -72,6 +76,10 @@ test('demo on synthetic studies: bleeding slices score higher than clean ones', 
     assert.equal(r.studyThreshold, card.studyThresholds?.any);
     assert.equal(r.studies.length, 6);
     for (const s of r.studies) assert.equal(s.verdict, s.anyProbability >= r.studyThreshold ? 'HEMORRHAGE LIKELY' : 'no hemorrhage found', s.study);
+    assert.equal(r.studies.filter((s) => s.truth === 'bleed').length, 3);
+    const flagged = r.studies.filter((s) => s.verdict === 'HEMORRHAGE LIKELY');
+    assert.ok(flagged.length >= 1, 'predict finds at least one of the bleeding studies');
+    for (const s of flagged) assert.equal(s.truth, 'bleed', `clean study ${s.study} flagged (P(any) ${s.anyProbability})`);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@
  * (`<cache>.json` + `<cache>.f32`) so head experiments never recompute the trunk.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ichError } from '../../core/errors.js';
 import { createRng } from '../../core/random.js';
 import { SUBTYPES } from '../../core/subtypes.js';
@@ -190,6 +191,12 @@ export async function embedLabelledFolder(embedder: SliceEmbedder, imagesDir: st
 }
 
 export const LABEL_WIDTH = SUBTYPES.length;
+
+/** A synth folder's manifest (seed, studies, prevalence, …), else its path: what the model card records. */
+export function readSynthManifest(dir: string): unknown {
+  const m = join(dir, '.synth', 'manifest.json');
+  return existsSync(m) ? (JSON.parse(readFileSync(m, 'utf8')) as unknown) : dir;
+}
 
 /**
  * Concatenates two embeddings of the same slices (same folder, same seed and variants) row by

@@ -7,7 +7,8 @@
  *        --run <run dir> --out <blood.onnx> [--steps 1500] [--batch 16] [--crop 128] [--lr 0.002] [--seed 1]
  *        [--lr-decay-step N --lr-decay 0.25]
  *        [--heldout <synth dir>]...
- * A run already at `--steps` only exports (and measures), so an intermediate checkpoint can be
+ * Beside `<out>` it writes `<out>.json` (training sets, schedule, held-out figures), which
+ * build-default copies into the model card. A run already at `--steps` only exports (and measures), so an intermediate checkpoint can be
  * checked while training goes on. `--heldout` folders (never trained on) measure what the segmenter
  * alone says: slice AUC(any) of the max smoothed blood probability, and study AUC of its max.
  */
@@ -22,7 +23,7 @@ import { exportLayersModelToOnnx } from '../../model/onnx/export.js';
 import { createOnnxEngine, type InferenceEngine } from '../../model/onnx/runner.js';
 import { rocAuc } from '../../model/metrics.js';
 import { HU_FEATURES } from '../hu-features.js';
-import { embedLabelledFolder, huEmbedder } from './embed-dataset.js';
+import { embedLabelledFolder, huEmbedder, readSynthManifest } from './embed-dataset.js';
 import { readMaskedSlices, type CropOptions, type MaskedSlice } from '../../train/blood-masks.js';
 import { trainSegmenter } from '../../train/train-segmenter.js';
 
@@ -101,11 +102,33 @@ async function main(): Promise<void> {
   mkdirSync(dirname(resolve(values.out)), { recursive: true });
   writeFileSync(values.out, exportLayersModelToOnnx(fixed, { docString: `bleedseg ${SIZE}px bss, trained ${values.steps} steps on ${train.length} synthetic slices` }));
   process.stderr.write(`wrote ${values.out} (validation loss by step: ${JSON.stringify(res.history)}, ${res.seconds.toFixed(0)} s)\n`);
+  const heldout: Record<string, unknown>[] = [];
   for (const d of values.heldout ?? []) {
     const engine = await createOnnxEngine(resolve(values.out), { provider: 'cpu' });
-    process.stderr.write(`held-out ${d}: ${JSON.stringify(await measureBloodMap(engine, d))}\n`);
+    const m = await measureBloodMap(engine, d);
     await engine.dispose();
+    process.stderr.write(`held-out ${d}: ${JSON.stringify(m)}\n`);
+    heldout.push({ set: readSynthManifest(d), ...m });
   }
+  // the sidecar build-default copies into the model card (what trained the segmenter, how it did)
+  const info = {
+    architecture: 'bleedseg',
+    inputSize: SIZE,
+    windows: WINDOWS.map((w) => w.name),
+    stride: BLEEDSEG_STRIDE,
+    trainingSets: values.synth.map(readSynthManifest),
+    trainingSlices: train.length,
+    trainingSlicesWithBlood: train.filter((s) => s.bloodCells.length).length,
+    steps: Number(values.steps),
+    batch: Number(values.batch),
+    crop: Number(values.crop),
+    learningRate: Number(values.lr),
+    ...(values['lr-decay-step'] ? { lrDecayStep: Number(values['lr-decay-step']), lrDecay: Number(values['lr-decay']) } : {}),
+    augmentation: 'HU offset U(-10,10), scale U(0.95,1.05), left-right flip; half the crops centred on blood',
+    validationLossByStep: res.history,
+    heldout,
+  };
+  writeFileSync(`${values.out}.json`, `${JSON.stringify(info, null, 2)}\n`);
 }
 
 await main();
