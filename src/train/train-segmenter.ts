@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { createProgress } from '../core/progress.js';
 import { createRng, type Rng } from '../core/random.js';
-import type { Batch } from '../core/tensor.js';
 import { buildBleedSeg } from '../model/architectures/bleedseg.js';
 import { drawCropBatch, preprocessSlice, type CropOptions, type MaskedSlice } from './blood-masks.js';
 import { initialTrainerState, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
@@ -92,19 +91,21 @@ export async function trainSegmenter(train: readonly MaskedSlice[], val: readonl
   const progress = createProgress({ label: 'train bleedseg', total: o.steps, unit: 'steps', ...(o.stream ? { stream: o.stream } : {}) });
   progress.tick(state.globalStep);
   const cm = o.crop / o.stride;
+  let tMark = performance.now(); // training seconds accumulate in the checkpoint across resumes
   while (state.globalStep < o.steps) {
     // the rate depends on the step only, so a resumed run follows the same schedule
     const decayed = o.lrDecayStep !== undefined && state.globalStep >= o.lrDecayStep;
     (optimizer as unknown as { learningRate: number }).learningRate = o.learningRate * (decayed ? (o.lrDecayFactor ?? 1) : 1);
     const { x, y } = drawCropBatch(train, o.batch, o, stepRng(o.seed, state.globalStep));
-    const yb: Batch<'float32'> = { dtype: 'float32', data: y, shape: [o.batch, cm, cm, 1] };
-    trainStep(model, optimizer, (yt, yp) => loss(tf.reshape(yt, [...yb.shape]), yp), [{ x, y }]);
+    trainStep(model, optimizer, (yt, yp) => loss(tf.reshape(yt, [o.batch, cm, cm, 1]), yp), [{ x, y }]);
     state.globalStep++;
     progress.tick();
     if (state.globalStep % o.checkpointEvery === 0 || state.globalStep === o.steps) {
       const v = computeValidationLoss(model, val, o, o.positiveWeight);
       history.push([state.globalStep, v]);
       state.finished = state.globalStep === o.steps;
+      state.trainSeconds += (performance.now() - tMark) / 1000;
+      tMark = performance.now();
       await saveCheckpoint(o.runDir, model, optimizer, state);
       o.stream?.write(`step ${state.globalStep}: validation loss ${v.toFixed(4)}\n`);
     }
