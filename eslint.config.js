@@ -16,13 +16,14 @@ export default tseslint.config(
     },
   },
   // Dependencies point one way along the pipeline: core → dicom → preprocess → synth | data → model →
-  // train → infer (infer reads training runs to export them) → cli. Each stage may import only the
-  // stages before it; synth and data are independent of each other; nothing imports src/cli.
+  // train → infer (infer reads training runs to export them) → dicom-out (results as DICOM) → serve
+  // → cli. Each stage may import only the stages before it; synth and data are independent of each
+  // other; nothing imports src/cli.
   ...layerRules(),
 );
 
 function layerRules() {
-  const order = ['core', 'dicom', 'preprocess', 'synth', 'data', 'model', 'train', 'infer', 'cli'];
+  const order = ['core', 'dicom', 'preprocess', 'synth', 'data', 'model', 'train', 'infer', 'dicom-out', 'serve', 'cli'];
   // Stages on the same level that must not import each other.
   const peers = { synth: ['data'], data: ['synth'] };
   return order.slice(0, -1).map((stage) => {
