@@ -9,18 +9,27 @@ import { basename } from 'node:path';
 import { toIchError } from '../core/errors.js';
 import { SUBTYPES, type Subtype } from '../core/subtypes.js';
 import type { Image } from '../core/tensor.js';
+import type { Plane } from '../core/tensor.js';
 import { decodeDicom, type DecodedDicom } from '../dicom/index.js';
-import { preprocessDecoded } from '../preprocess/index.js';
+import { createHuMapper, preprocessDecoded, resolveHuMapParams } from '../preprocess/index.js';
+import { DEFAULT_BLEED_MASK_PARAMS, type BleedMaskParams } from './localise/bleed-mask.js';
+import { localiseSeries, type KeyImage, type LocaliseSliceInput, type SeriesLocalisation } from './localise/localise-series.js';
+import type { VolumeRecord } from './localise/volume.js';
 import { collectInputFiles, groupIntoSeries, type FileFailure, type SeriesGroup, type SliceRef } from './collect-series.js';
 import { studyThresholdOf, thresholdOf } from './model-card.js';
 import type { SeriesScorer } from './scorer.js';
 import { computeVerdict, toProbabilityRecord, type SliceScore, type Verdict } from './verdict.js';
+
+/** What `--json` prints of a series' localisation: the localisation without its pixel maps. */
+export type LocalisationSummary = Omit<SeriesLocalisation, 'labels' | 'shapes'>;
 
 export interface SeriesPrediction {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   slices: SliceScore[];
   verdict: Verdict;
+  /** Where and how much (only when prediction was asked to localise). */
+  localisation?: LocalisationSummary;
 }
 
 export interface StudyPrediction {
@@ -28,6 +37,21 @@ export interface StudyPrediction {
   /** The verdict of the series with the highest P(any) (a study is as positive as its most positive series). */
   verdict: Verdict;
   series: SeriesPrediction[];
+  /** From the same series as the verdict, when localising: bleed volume per subtype and total, mL. */
+  volumeMl?: VolumeRecord | null;
+  /** ABC/2 estimate of the total bleed, mL. */
+  abcOver2Ml?: number | null;
+  /** The bleed's extent along the slice normal (mm, slice indices of the verdict's series). */
+  bleedZExtent?: SeriesLocalisation['zExtent'];
+  keyImages?: KeyImage[];
+}
+
+/** A localised series with its pixel maps, handed to writers (masks, overlays, DICOM) and then dropped. */
+export interface LocalisedSeries {
+  prediction: SeriesPrediction;
+  localisation: SeriesLocalisation;
+  /** The source slices, same order as the maps. */
+  refs: SliceRef[];
 }
 
 export interface PredictOptions {
@@ -36,6 +60,12 @@ export interface PredictOptions {
   onSlice?: () => void;
   /** Called once per file whose header was read. */
   onHeader?: () => void;
+  /** Localise (masks, volume, key images); the parameters of the bleed mask. */
+  localise?: BleedMaskParams | boolean;
+  /** Called with each localised series' pixel maps (every series). */
+  onSeriesLocalised?: (s: LocalisedSeries) => Promise<void> | void;
+  /** Called once per study, when its last series is done, with the study and its verdict's series. */
+  onStudyLocalised?: (study: StudyPrediction, top: LocalisedSeries) => Promise<void> | void;
 }
 
 /**
@@ -47,25 +77,55 @@ export function imageIdOf(slice: { file: string; sopInstanceUid: string }): stri
   return /^ID_[0-9a-fA-F]+$/.test(b) ? b : slice.sopInstanceUid;
 }
 
-async function preprocessSlice(ref: SliceRef, scorer: SeriesScorer, cache: Map<string, DecodedDicom>): Promise<Image<'uint8'>> {
-  let decoded = cache.get(ref.file);
+async function decodeCached(file: string, cache: Map<string, DecodedDicom>): Promise<DecodedDicom> {
+  let decoded = cache.get(file);
   if (!decoded) {
-    decoded = await decodeDicom(readFileSync(ref.file), ref.file);
+    decoded = await decodeDicom(readFileSync(file), file);
     cache.clear(); // keep one file: multi-frame files reuse it, single-frame ones do not need more
-    cache.set(ref.file, decoded);
+    cache.set(file, decoded);
   }
+  return decoded;
+}
+
+function preprocessSlice(decoded: DecodedDicom, ref: SliceRef, scorer: SeriesScorer): Image<'uint8'> {
   const card = scorer.card;
   return preprocessDecoded(decoded, { size: card.inputSize, windows: card.windows, dtype: 'uint8', sigmoid: card.sigmoidWindows ?? false }, ref.frame);
+}
+
+/** Localisation reads the cranial cavity from the subdural (L80 W200) and soft-tissue (L40 W380) windows. */
+export function canLocalise(windows: readonly { level: number; width: number }[]): boolean {
+  return [80, 40].every((level, k) => windows.some((w) => w.level === level && w.width === [200, 380][k]));
+}
+
+/** HU of one frame at source resolution, with the pipeline's corrections (12-bit fix, padding → air). */
+export function computeSourceHu(decoded: DecodedDicom, frame: number): Plane {
+  const { rows, columns } = decoded.raw;
+  const n = rows * columns;
+  const toHu = createHuMapper(resolveHuMapParams(decoded.meta, {}, frame));
+  const src = decoded.raw.data.subarray(frame * n, (frame + 1) * n);
+  const hu = new Float32Array(n);
+  for (let i = 0; i < n; i++) hu[i] = toHu(src[i] as number);
+  return { data: hu, shape: [rows, columns] };
+}
+
+function summarise(l: SeriesLocalisation): LocalisationSummary {
+  const { labels: _l, shapes: _s, ...rest } = l;
+  return rest;
 }
 
 /** Decodes, preprocesses and scores one ordered series. Failed slices go to `failures`. */
 export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, failures: FileFailure[], opts: PredictOptions = {}): Promise<SeriesPrediction | undefined> {
   const images: Image<'uint8'>[] = [];
+  const hus: Plane[] = [];
   const kept: SliceRef[] = [];
   const cache = new Map<string, DecodedDicom>();
+  const localise = opts.localise !== undefined && opts.localise !== false && canLocalise(scorer.card.windows);
   for (const ref of group.slices) {
     try {
-      images.push(await preprocessSlice(ref, scorer, cache));
+      const decoded = await decodeCached(ref.file, cache);
+      const image = preprocessSlice(decoded, ref, scorer);
+      if (localise) hus.push(computeSourceHu(decoded, ref.frame));
+      images.push(image);
       kept.push(ref);
     } catch (e) {
       const err = toIchError(e, 'ICH_E_DECODE', ref.file);
@@ -74,14 +134,33 @@ export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, fa
     }
   }
   if (images.length === 0) return undefined;
-  const p = await scorer.scoreSeries(images, { tta: opts.tta ?? false, z: kept.map((r) => r.z ?? null) });
+  const scored = await scorer.scoreSeriesWithMaps(images, { tta: opts.tta ?? false, z: kept.map((r) => r.z ?? null) });
+  const p = scored.probabilities;
   const slices: SliceScore[] = kept.map((ref, i) => {
     opts.onSlice?.();
     return { index: i, file: ref.file, frame: ref.frame, sopInstanceUid: String(ref.meta.sopInstanceUid), z: ref.z ?? null, probabilities: toProbabilityRecord(p, i * SUBTYPES.length) };
   });
   const thresholds = Object.fromEntries(SUBTYPES.map((s) => [s, thresholdOf(scorer.card, s)])) as Record<Subtype, number>;
-  return { studyInstanceUid: group.studyInstanceUid, seriesInstanceUid: group.seriesInstanceUid, slices, verdict: computeVerdict(slices, thresholds, studyThresholdOf(scorer.card)) };
+  const prediction: SeriesPrediction = { studyInstanceUid: group.studyInstanceUid, seriesInstanceUid: group.seriesInstanceUid, slices, verdict: computeVerdict(slices, thresholds, studyThresholdOf(scorer.card)) };
+  if (!localise) return prediction;
+  const params = typeof opts.localise === 'object' ? opts.localise : DEFAULT_BLEED_MASK_PARAMS;
+  const inputs: LocaliseSliceInput[] = kept.map((ref, i) => ({
+    hu: hus[i] as Plane,
+    image: images[i] as Image<'uint8'>,
+    pixelSpacing: ref.meta.pixelSpacing,
+    sliceThickness: ref.meta.sliceThickness,
+    z: ref.z ?? null,
+    probabilities: (slices[i] as SliceScore).probabilities,
+  }));
+  const localisation = localiseSeries(inputs, scored.bloodMaps, prediction.verdict, { windows: scorer.card.windows, params });
+  prediction.localisation = summarise(localisation);
+  const done: LocalisedSeries = { prediction, localisation, refs: kept };
+  await opts.onSeriesLocalised?.(done);
+  return Object.assign(prediction, { [LOCALISED]: done });
 }
+
+/** Where predictSeries parks a series' pixel maps until its study is complete (not enumerable: never printed). */
+const LOCALISED = Symbol('localised');
 
 export interface PredictResult {
   studies: StudyPrediction[];
@@ -101,17 +180,38 @@ export function planPrediction(inputs: readonly string[], cwd: string, onHeader?
 /** Scores planned series and groups them into studies. */
 export async function predictPlanned(scorer: SeriesScorer, series: readonly SeriesGroup[], failures: FileFailure[], opts: PredictOptions = {}): Promise<StudyPrediction[]> {
   const byStudy = new Map<string, SeriesPrediction[]>();
+  const remaining = new Map<string, number>();
+  for (const g of series) remaining.set(g.studyInstanceUid, (remaining.get(g.studyInstanceUid) ?? 0) + 1);
+  const studies = new Map<string, StudyPrediction>();
   for (const g of series) {
     const sp = await predictSeries(scorer, g, failures, opts);
-    if (!sp) continue;
-    const list = byStudy.get(sp.studyInstanceUid) ?? [];
-    list.push(sp);
-    byStudy.set(sp.studyInstanceUid, list);
+    const left = (remaining.get(g.studyInstanceUid) ?? 1) - 1;
+    remaining.set(g.studyInstanceUid, left);
+    if (sp) {
+      const list = byStudy.get(sp.studyInstanceUid) ?? [];
+      list.push(sp);
+      byStudy.set(sp.studyInstanceUid, list);
+    }
+    const list = byStudy.get(g.studyInstanceUid);
+    if (left > 0 || !list) continue;
+    const study = assembleStudy(g.studyInstanceUid, list);
+    studies.set(study.studyInstanceUid, study);
+    const top = (list.find((x) => x.verdict === study.verdict) as SeriesWithMaps | undefined)?.[LOCALISED];
+    if (top) await opts.onStudyLocalised?.(study, top);
+    for (const x of list) delete (x as SeriesWithMaps)[LOCALISED]; // free the pixel maps
   }
-  return [...byStudy.entries()].map(([studyInstanceUid, list]) => {
-    const top = list.reduce((a, b) => (b.verdict.anyProbability > a.verdict.anyProbability ? b : a));
-    return { studyInstanceUid, verdict: top.verdict, series: list };
-  });
+  return [...studies.values()];
+}
+
+type SeriesWithMaps = SeriesPrediction & { [LOCALISED]?: LocalisedSeries };
+
+/** A study from its series: the verdict (and localisation) of the series with the highest P(any). */
+function assembleStudy(studyInstanceUid: string, list: SeriesPrediction[]): StudyPrediction {
+  const top = list.reduce((a, b) => (b.verdict.anyProbability > a.verdict.anyProbability ? b : a));
+  const study: StudyPrediction = { studyInstanceUid, verdict: top.verdict, series: list };
+  const loc = top.localisation;
+  if (loc) Object.assign(study, { volumeMl: loc.volumeMl, abcOver2Ml: loc.abcOver2Ml, bleedZExtent: loc.zExtent, keyImages: loc.keyImages });
+  return study;
 }
 
 /** The whole prediction: inputs (files/folders) → studies with verdicts, plus failures. */

@@ -28,7 +28,16 @@ export interface SeriesScorer {
   readonly engineName: string;
   /** Probabilities n × 6 (SUBTYPES order) for the n ordered slices of one series. */
   scoreSeries(images: readonly Image<'uint8'>[], opts?: ScoreOptions): Promise<Float32Array>;
+  /** The same probabilities, plus the blood segmenter's maps of the slices when the model has one
+   * (flip TTA averages the map with the mirrored-back map of the flipped slice). */
+  scoreSeriesWithMaps(images: readonly Image<'uint8'>[], opts?: ScoreOptions): Promise<SeriesScores>;
   dispose(): Promise<void>;
+}
+
+export interface SeriesScores {
+  probabilities: Float32Array;
+  /** One [m, m] probability plane per slice (m = input size / stride); undefined without a segmenter. */
+  bloodMaps: Plane[] | undefined;
 }
 
 export interface OpenScorerOptions {
@@ -183,17 +192,19 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
   if (card.kind === 'slice') {
     const file = join(dir, 'model.onnx');
     const engine = await createOnnxEngine(file, { ...engineOpts, file });
+    const scoreSeries = async (images: readonly Image<'uint8'>[], so: ScoreOptions = {}): Promise<Float32Array> => {
+      checkImages(images, card);
+      const table = neighbourTable(images.length, card.context, so.z, card.contextSpacingMm);
+      const run = (flip: boolean): Promise<Float32Array> => runBatched(engine, images.length, batch, K, (idx) => buildContextBatch(images, idx, card.context, flip, table));
+      const p = await run(false);
+      return so.tta ? average(p, await run(true)) : p;
+    };
     return {
       card,
       dir,
       engineName: engine.name,
-      async scoreSeries(images, so = {}) {
-        checkImages(images, card);
-        const table = neighbourTable(images.length, card.context, so.z, card.contextSpacingMm);
-        const run = (flip: boolean): Promise<Float32Array> => runBatched(engine, images.length, batch, K, (idx) => buildContextBatch(images, idx, card.context, flip, table));
-        const p = await run(false);
-        return so.tta ? average(p, await run(true)) : p;
-      },
+      scoreSeries,
+      scoreSeriesWithMaps: async (images, so = {}) => ({ probabilities: await scoreSeries(images, so), bloodMaps: undefined }),
       dispose: () => engine.dispose(),
     };
   }
@@ -212,25 +223,31 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
   const Ft = trunkSpec.features;
   const Fh = trunkSpec.huFeatures ? countHuRowFeatures(blood !== undefined) : 0;
   const F = Ft + Fh;
+  const scoreSeriesWithMaps = async (images: readonly Image<'uint8'>[], so: ScoreOptions = {}): Promise<SeriesScores> => {
+    checkImages(images, card);
+    const n = images.length;
+    const score = async (flip: boolean): Promise<SeriesScores> => {
+      let emb = trunk ? await runBatched(trunk, n, batch, Ft, (idx) => buildContextBatch(images, idx, 0, flip)) : new Float32Array(0);
+      let maps: Plane[] | undefined;
+      if (trunkSpec.huFeatures) {
+        maps = blood && bloodSpec ? await computeBloodMaps(blood, images, bloodSpec.stride, flip, batch) : undefined;
+        emb = appendColumns(emb, Ft, computeHuFeatureRows(images, card.windows, maps), Fh, n);
+      }
+      const table = neighbourTable(n, card.context, so.z, card.contextSpacingMm);
+      return { probabilities: await runBatched(head, n, 256, K, (idx) => stackEmbeddings(emb, n, F, card.context, idx, table)), bloodMaps: maps };
+    };
+    const a = await score(false);
+    if (!so.tta) return a;
+    const b = await score(true);
+    const maps = a.bloodMaps && b.bloodMaps ? a.bloodMaps.map((m, i) => ({ data: average(m.data, (b.bloodMaps as Plane[])[i]?.data ?? m.data), shape: m.shape })) : a.bloodMaps;
+    return { probabilities: average(a.probabilities, b.probabilities), bloodMaps: maps };
+};
   return {
     card,
     dir,
     engineName: trunk?.name ?? blood?.name ?? 'onnxruntime-cpu (head only)',
-    async scoreSeries(images, so = {}) {
-      checkImages(images, card);
-      const n = images.length;
-      const score = async (flip: boolean): Promise<Float32Array> => {
-        let emb = trunk ? await runBatched(trunk, n, batch, Ft, (idx) => buildContextBatch(images, idx, 0, flip)) : new Float32Array(0);
-        if (trunkSpec.huFeatures) {
-          const maps = blood && bloodSpec ? await computeBloodMaps(blood, images, bloodSpec.stride, flip, batch) : undefined;
-          emb = appendColumns(emb, Ft, computeHuFeatureRows(images, card.windows, maps), Fh, n);
-        }
-        const table = neighbourTable(n, card.context, so.z, card.contextSpacingMm);
-        return runBatched(head, n, 256, K, (idx) => stackEmbeddings(emb, n, F, card.context, idx, table));
-      };
-      const p = await score(false);
-      return so.tta ? average(p, await score(true)) : p;
-    },
+    scoreSeries: async (images, so = {}) => (await scoreSeriesWithMaps(images, so)).probabilities,
+    scoreSeriesWithMaps,
     async dispose() {
       await trunk?.dispose();
       await blood?.dispose();

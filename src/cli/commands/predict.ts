@@ -9,7 +9,11 @@ import { createProgress } from '../../core/progress.js';
 import { SUBTYPES } from '../../core/subtypes.js';
 import { resolveModelDir } from '../../infer/model-card.js';
 import { openScorer } from '../../infer/scorer.js';
-import { planPrediction, predictPlanned, type StudyPrediction } from '../../infer/predict.js';
+import { planPrediction, predictPlanned, type PredictOptions, type StudyPrediction } from '../../infer/predict.js';
+import { prepareOutputDir, renderKeyOverlays, writeSeriesMasks } from '../../infer/localise/write-outputs.js';
+import { encodePng } from '../../preprocess/index.js';
+import { writeFileAtomicSync } from '../../core/atomic-write.js';
+import { join, resolve } from 'node:path';
 import { ENGINE_FLAGS, SCORING_FLAGS, parseEngineOptions, parseTta } from './infer-flags.js';
 
 function formatStudy(s: StudyPrediction): string {
@@ -24,6 +28,14 @@ function formatStudy(s: StudyPrediction): string {
     lines.push(`  bleed range: slices ${r.firstIndex}–${r.lastIndex}${z}`);
   }
   lines.push(`  key slices: ${v.keySlices.map((k) => `#${k.index} P(any) ${k.any.toFixed(3)}`).join(', ')}`);
+  if (s.volumeMl !== undefined) {
+    const vol = s.volumeMl;
+    const parts = vol ? SUBTYPES.filter((t): t is Exclude<typeof t, 'any'> => t !== 'any' && vol[t] > 0).map((t) => `${t} ${vol[t].toFixed(2)}`) : [];
+    lines.push(`  volume: ${vol ? `${vol.total.toFixed(2)} mL${parts.length ? ` (${parts.join(', ')})` : ''}` : 'unknown (no PixelSpacing)'}${s.abcOver2Ml ? `; ABC/2 ${s.abcOver2Ml.toFixed(2)} mL` : ''}`);
+    const e = s.bleedZExtent;
+    lines.push(`  bleed z extent: ${e ? `slices ${e.fromIndex}–${e.toIndex}${e.fromMm !== null && e.toMm !== null ? ` (z ${e.fromMm.toFixed(1)} … ${e.toMm.toFixed(1)} mm)` : ''}, ${e.lengthMm.toFixed(1)} mm` : 'none'}`);
+    lines.push(`  key images: ${(s.keyImages ?? []).map((k) => `#${k.index} (${k.reasons.join(', ')}; ${k.areaMm2.toFixed(0)} mm², P(any) ${k.any.toFixed(3)})`).join('; ') || 'none'}`);
+  }
   for (const ser of s.series) {
     lines.push(`  series ${ser.seriesInstanceUid} (${ser.slices.length} slices)`);
     lines.push(`    ${'#'.padStart(4)} ${'z mm'.padStart(8)} ${SUBTYPES.map((t) => t.slice(0, 8).padStart(9)).join('')}`);
@@ -38,12 +50,15 @@ export const predictCommand: Command = {
   spec: {
     name: 'predict',
     summary: 'Per-slice hemorrhage probabilities and a verdict per study',
-    usage: 'ichscan predict <files|dirs...> [--model <dir>] [--tta flip] [--json]',
+    usage: 'ichscan predict <files|dirs...> [--model <dir>] [--tta flip] [--masks-out DIR] [--overlays DIR] [--json]',
     positionals: [{ name: 'files|dirs', help: 'DICOM files or folders (searched recursively)', variadic: true }],
     flags: {
       model: { type: 'string', arg: '<dir|name>', help: 'Model folder (model.json + ONNX) or shipped model name', default: 'default' },
       ...SCORING_FLAGS,
       json: { type: 'boolean', help: 'Print {"studies": [...], "failures": [...]} as JSON (one object per study)' },
+      'masks-out': { type: 'string', arg: '<dir>', help: 'Write <dir>/<imageId>.png per scored slice: source Rows×Columns, 255 = hemorrhage, 0 elsewhere' },
+      overlays: { type: 'string', arg: '<dir>', help: "Write <dir>/<imageId>.png of each study's key slices: brain window, bleed outlined per subtype, legend" },
+      force: { type: 'boolean', help: 'Allow writing into non-empty --masks-out / --overlays folders (their same-named files are replaced)' },
       ...ENGINE_FLAGS,
       batch: { type: 'number', arg: '<n>', help: 'Slices per inference call', default: 8 },
     },
@@ -64,7 +79,24 @@ export const predictCommand: Command = {
       headers.finish();
       const total = plan.series.reduce((n, s) => n + s.slices.length, 0);
       const progress = createProgress({ label: 'predict', total, unit: 'slices', stream: io.stderr, silent: quiet });
-      const studies = await predictPlanned(scorer, plan.series, plan.failures, { tta, onSlice: () => progress.tick() });
+      const masksArg = getString(args, 'masks-out');
+      const overlaysArg = getString(args, 'overlays');
+      const masksOut = masksArg === undefined ? undefined : resolve(io.cwd, masksArg);
+      const overlays = overlaysArg === undefined ? undefined : resolve(io.cwd, overlaysArg);
+      const force = getBool(args, 'force');
+      for (const d of [masksOut, overlays]) if (d) prepareOutputDir(d, force);
+      const localised: Pick<PredictOptions, 'localise' | 'onSeriesLocalised' | 'onStudyLocalised'> = {
+        localise: true,
+        ...(masksOut ? { onSeriesLocalised: (s) => void writeSeriesMasks(masksOut, s) } : {}),
+        ...(overlays
+          ? {
+              onStudyLocalised: async (study, top) => {
+                for (const o of await renderKeyOverlays(study, top, scorer.card.architecture.split(' ')[0] ?? 'model')) writeFileAtomicSync(join(overlays, `${o.imageId}.png`), encodePng(o.rgb));
+              },
+            }
+          : {}),
+      };
+      const studies = await predictPlanned(scorer, plan.series, plan.failures, { tta, onSlice: () => progress.tick(), ...localised });
       progress.finish();
       if (getBool(args, 'json')) {
         io.stdout.write(`${JSON.stringify({ model: { dir, architecture: scorer.card.architecture, engine: scorer.engineName }, studies, failures: plan.failures }, null, 2)}\n`);

@@ -1,0 +1,167 @@
+/**
+ * Connected bleed regions of one slice and the subtype each is given. The shipped segmenter has a
+ * single "blood" channel, so a region's subtype is a rule over where it lies and its shape (the
+ * radiologist's own first cut), not a learned output:
+ * - thin (inscribed radius ≤ THIN_MM): subarachnoid (blood in sulci and cisterns);
+ * - extra-axial (at least half its pixels within RIM_MM of the cavity edge, the inner table):
+ *   a compact lens (area / (π r²) < LENS_ELONGATION, r the inscribed radius) is epidural, a long
+ *   crescent subdural;
+ * - intra-axial: deep (> VENTRICLE_DEPTH_MM from the edge) and near the midline (centroid within
+ *   VENTRICLE_MIDLINE of the cavity's width from its centre) is intraventricular, else intraparenchymal.
+ */
+import { HEMORRHAGE_SUBTYPES, type Subtype } from '../../core/subtypes.js';
+
+export type HemorrhageSubtype = Exclude<Subtype, 'any'>;
+
+/** Extra-axial when at least half of a region's pixels are this close (mm) to the cavity edge. */
+export const RIM_MM = 5;
+export const THIN_MM = 1.2;
+export const LENS_ELONGATION = 4;
+export const VENTRICLE_DEPTH_MM = 20;
+export const VENTRICLE_MIDLINE = 0.12;
+
+/** 8-connected components of a 0/1 mask: label per pixel (0 = background, 1..n) and pixel counts (index = label). */
+export function labelComponents(mask: Uint8Array, w: number, h: number): { labels: Int32Array; sizes: number[] } {
+  const labels = new Int32Array(w * h);
+  const sizes = [0];
+  const stack: number[] = [];
+  for (let s = 0; s < w * h; s++) {
+    if (!mask[s] || labels[s]) continue;
+    const id = sizes.length;
+    let size = 0;
+    labels[s] = id;
+    stack.push(s);
+    while (stack.length) {
+      const i = stack.pop() as number;
+      size++;
+      const x = i % w;
+      const y = (i - x) / w;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          const yy = y + dy;
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+          const j = yy * w + xx;
+          if (mask[j] && !labels[j]) {
+            labels[j] = id;
+            stack.push(j);
+          }
+        }
+    }
+    sizes.push(size);
+  }
+  return { labels, sizes };
+}
+
+/**
+ * City-block distance (pixels) of every pixel to the nearest pixel outside `inside` (two-pass
+ * chamfer); pixels outside are 0.
+ */
+export function computeEdgeDistance(inside: Uint8Array, w: number, h: number): Uint16Array {
+  const big = 65535;
+  const d = new Uint16Array(w * h);
+  for (let i = 0; i < w * h; i++) d[i] = inside[i] ? big : 0;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!d[i]) continue;
+      const up = y > 0 ? (d[i - w] as number) : 0;
+      const left = x > 0 ? (d[i - 1] as number) : 0;
+      d[i] = Math.min(d[i] as number, up + 1, left + 1);
+    }
+  for (let y = h - 1; y >= 0; y--)
+    for (let x = w - 1; x >= 0; x--) {
+      const i = y * w + x;
+      if (!d[i]) continue;
+      const down = y < h - 1 ? (d[i + w] as number) : 0;
+      const right = x < w - 1 ? (d[i + 1] as number) : 0;
+      d[i] = Math.min(d[i] as number, down + 1, right + 1);
+    }
+  return d;
+}
+
+interface RegionStats {
+  size: number;
+  near: number;
+  /** Largest distance to the region's own boundary, px at source resolution. */
+  innerRadiusPx: number;
+  sumX: number;
+  sumY: number;
+  /** Largest depth below the cavity edge, px at the model size. */
+  depthPx: number;
+}
+
+/** The subtype rule (see the file comment) for one region. */
+function classifyRegion(st: RegionStats, r: RegionInput, cavityCentreX: number, cavityWidthPx: number): HemorrhageSubtype {
+  const mmPx = Math.sqrt(r.pixelAreaMm2);
+  const radiusMm = st.innerRadiusPx * mmPx;
+  if (radiusMm <= THIN_MM) return 'subarachnoid';
+  if (st.near * 2 >= st.size) {
+    const elongation = (st.size * r.pixelAreaMm2) / (Math.PI * radiusMm * radiusMm);
+    return elongation < LENS_ELONGATION ? 'epidural' : 'subdural';
+  }
+  const cx = ((st.sumX / st.size + 0.5) * r.cavityW) / r.columns;
+  const midline = Math.abs(cx - cavityCentreX) <= VENTRICLE_MIDLINE * cavityWidthPx;
+  return midline && st.depthPx * r.mmPerCavityPx > VENTRICLE_DEPTH_MM ? 'intraventricular' : 'intraparenchymal';
+}
+
+export interface RegionInput {
+  /** 0/1 bleed mask at source resolution (rows · cols). */
+  mask: Uint8Array;
+  rows: number;
+  columns: number;
+  /** Edge distance of the cavity at the model size, pixels there; and that size. */
+  edgeDistance: Uint16Array;
+  cavityW: number;
+  cavityH: number;
+  /** mm per model-size pixel (mean of both axes). */
+  mmPerCavityPx: number;
+  /** Source pixel area, mm². */
+  pixelAreaMm2: number;
+  minAreaMm2: number;
+}
+
+/**
+ * Subtype label map (rows · cols: 0 none, k = 1..5 → HEMORRHAGE_SUBTYPES[k − 1]) after dropping
+ * regions below the minimum area.
+ */
+export function labelRegions(r: RegionInput): Uint8Array {
+  const { labels, sizes } = labelComponents(r.mask, r.columns, r.rows);
+  const stats: RegionStats[] = sizes.map((size) => ({ size, near: 0, innerRadiusPx: 0, sumX: 0, sumY: 0, depthPx: 0 }));
+  const inner = computeEdgeDistance(r.mask, r.columns, r.rows);
+  const rimPx = RIM_MM / r.mmPerCavityPx;
+  for (let y = 0; y < r.rows; y++) {
+    const cy = Math.min(r.cavityH - 1, Math.floor(((y + 0.5) * r.cavityH) / r.rows));
+    for (let x = 0; x < r.columns; x++) {
+      const i = y * r.columns + x;
+      const id = labels[i] as number;
+      if (!id) continue;
+      const st = stats[id] as RegionStats;
+      const cx = Math.min(r.cavityW - 1, Math.floor(((x + 0.5) * r.cavityW) / r.columns));
+      const depth = r.edgeDistance[cy * r.cavityW + cx] as number;
+      if (depth <= rimPx) st.near++;
+      st.depthPx = Math.max(st.depthPx, depth);
+      st.innerRadiusPx = Math.max(st.innerRadiusPx, inner[i] as number);
+      st.sumX += x;
+      st.sumY += y;
+    }
+  }
+  // the cavity's horizontal extent at the model size: its centre stands for the midline
+  let lo = r.cavityW;
+  let hi = -1;
+  for (let i = 0; i < r.edgeDistance.length; i++)
+    if (r.edgeDistance[i]) {
+      const x = i % r.cavityW;
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
+  const code = new Uint8Array(sizes.length);
+  for (let id = 1; id < sizes.length; id++) {
+    const st = stats[id] as RegionStats;
+    if (st.size * r.pixelAreaMm2 < r.minAreaMm2) continue;
+    code[id] = HEMORRHAGE_SUBTYPES.indexOf(classifyRegion(st, r, (lo + hi) / 2, Math.max(1, hi - lo + 1))) + 1;
+  }
+  const out = new Uint8Array(r.rows * r.columns);
+  for (let i = 0; i < out.length; i++) out[i] = code[labels[i] as number] as number;
+  return out;
+}

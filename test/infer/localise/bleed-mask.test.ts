@@ -1,0 +1,81 @@
+/**
+ * The bleed-mask rule on constructed slices: blood-range HU inside the cavity with the map above
+ * threshold is marked, at the source resolution; outside the cavity, outside the HU range or under
+ * a low map it is not; regions are typed by where they lie; overlays colour exactly the outline.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { computeBleedMask, DEFAULT_BLEED_MASK_PARAMS } from '../../../src/infer/localise/bleed-mask.js';
+import { computeEdgeDistance, labelComponents, labelRegions } from '../../../src/infer/localise/regions.js';
+import { renderOverlay, SUBTYPE_COLOURS } from '../../../src/infer/localise/overlay.js';
+import type { Plane } from '../../../src/core/tensor.js';
+
+const R = 64; // source size
+function disc(cx: number, cy: number, r: number, x: number, y: number): boolean {
+  return (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+}
+
+/** Brain (30 HU) in a disc of radius 26 around the centre, a 60 HU blob of radius 5 at (40, 32), air outside. */
+function slice(): Plane {
+  const hu = new Float32Array(R * R);
+  for (let y = 0; y < R; y++) for (let x = 0; x < R; x++) hu[y * R + x] = disc(32, 32, 26, x, y) ? (disc(40, 32, 5, x, y) ? 60 : 30) : -1000;
+  return { data: hu, shape: [R, R] };
+}
+
+test('mask = cavity ∧ HU range ∧ map, at source resolution', () => {
+  const hu = slice();
+  // cavity at half resolution (32 × 32): the brain disc
+  const cav = new Uint8Array(32 * 32);
+  for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) cav[y * 32 + x] = disc(16, 16, 13, x + 0.5, y + 0.5) ? 1 : 0;
+  const mapHot = { data: new Float32Array(16 * 16).fill(0.9), shape: [16, 16] as const };
+  const m = computeBleedMask(hu, { mask: cav, w: 32, h: 32 }, mapHot, DEFAULT_BLEED_MASK_PARAMS);
+  let n = 0;
+  for (let y = 0; y < R; y++)
+    for (let x = 0; x < R; x++) {
+      const want = disc(40, 32, 5, x, y) ? 1 : 0;
+      assert.equal(m[y * R + x], want, `pixel ${x},${y}`);
+      n += want;
+    }
+  assert.ok(n > 60);
+  // the map says no blood: nothing
+  const mapCold = { data: new Float32Array(16 * 16).fill(0.1), shape: [16, 16] as const };
+  assert.equal(computeBleedMask(hu, { mask: cav, w: 32, h: 32 }, mapCold, DEFAULT_BLEED_MASK_PARAMS).reduce((a, b) => a + b, 0), 0);
+  // outside the cavity: nothing
+  const none = new Uint8Array(32 * 32);
+  assert.equal(computeBleedMask(hu, { mask: none, w: 32, h: 32 }, undefined, DEFAULT_BLEED_MASK_PARAMS).reduce((a, b) => a + b, 0), 0);
+});
+
+test('regions: components, small ones dropped, deep midline blob intraventricular, rim crescent subdural', () => {
+  const w = 128;
+  const cav = new Uint8Array(w * w);
+  for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) cav[y * w + x] = disc(64, 64, 60, x, y) ? 1 : 0;
+  const edge = computeEdgeDistance(cav, w, w);
+  const mask = new Uint8Array(w * w);
+  for (let y = 0; y < w; y++)
+    for (let x = 0; x < w; x++) {
+      if (disc(64, 64, 6, x, y)) mask[y * w + x] = 1; // central blob
+      const r = Math.hypot(x - 64, y - 64);
+      if (r >= 55 && r <= 58 && x < 40) mask[y * w + x] = 1; // thin crescent against the left inner table
+      if (x === 100 && y === 64) mask[y * w + x] = 1; // one stray pixel
+    }
+  assert.equal(labelComponents(mask, w, w).sizes.length, 4);
+  const labels = labelRegions({ mask, rows: w, columns: w, edgeDistance: edge, cavityW: w, cavityH: w, mmPerCavityPx: 1, pixelAreaMm2: 1, minAreaMm2: 6 });
+  assert.equal(labels[64 * w + 64], 3, 'centre blob → intraventricular');
+  assert.equal(labels[64 * w + 100], 0, 'stray pixel dropped');
+  const crescent = labels[64 * w + 7] as number;
+  assert.equal(crescent, 5, 'crescent → subdural');
+});
+
+test('overlay: outline in the subtype colour on the region, brain window elsewhere, legend below', () => {
+  const hu = slice();
+  const labels = new Uint8Array(R * R);
+  for (let y = 0; y < R; y++) for (let x = 0; x < R; x++) if (disc(40, 32, 5, x, y)) labels[y * R + x] = 2;
+  const img = renderOverlay(hu, labels, { position: 'slice 1/1', anyProbability: 0.5, volumeMl: null, model: 'test' });
+  assert.equal(img.shape[1], R);
+  assert.ok(img.shape[0] > R, 'legend panel below');
+  const px = (x: number, y: number): number[] => [...img.data.subarray((y * R + x) * 3, (y * R + x) * 3 + 3)];
+  assert.deepEqual(px(45, 32), [...SUBTYPE_COLOURS.intraparenchymal], 'rightmost region pixel is outline');
+  const g = px(20, 20);
+  assert.ok(g[0] === g[1] && g[1] === g[2], 'brain stays grey away from the bleed');
+  assert.equal(g[0], Math.round(255 * ((30 - 0) / 80)), 'brain window L40 W80: 30 HU → 96');
+});
