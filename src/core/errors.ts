@@ -24,8 +24,12 @@ export const ERROR_CODES = {
   ICH_E_MODEL_NOT_FOUND: { status: 404, message: 'Model not found' },
   ICH_E_MODEL_FORMAT: { status: 422, message: 'Model file is malformed or unsupported' },
   ICH_E_BACKEND_UNAVAILABLE: { status: 503, message: 'Compute backend is not available' },
+  ICH_E_TORCH_KERNEL: { status: 500, message: 'A torch-backend kernel failed or does not support its input' },
   ICH_E_CHECKPOINT: { status: 500, message: 'Checkpoint could not be written or read' },
   ICH_E_EXPORT: { status: 500, message: 'Model could not be exported' },
+  ICH_E_STUDY_INCONSISTENT: { status: 422, message: 'Slices of one study disagree on patient, study or series attributes' },
+  ICH_E_NO_GEOMETRY: { status: 422, message: 'Slice lacks plane geometry (position, orientation or pixel spacing)' },
+  ICH_E_MIXED_ORIENTATION: { status: 422, message: 'Slices of one series have different orientations or pixel spacings' },
   ICH_E_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
