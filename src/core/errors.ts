@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   ICH_E_MODEL_FORMAT: { status: 422, message: 'Model file is malformed or unsupported' },
   ICH_E_BACKEND_UNAVAILABLE: { status: 503, message: 'Compute backend is not available' },
   ICH_E_TORCH_KERNEL: { status: 500, message: 'A torch-backend kernel failed or does not support its input' },
+  ICH_E_TORCH_KERNEL: { status: 500, message: 'A torch-backend kernel failed or does not support its input' },
   ICH_E_CHECKPOINT: { status: 500, message: 'Checkpoint could not be written or read' },
   ICH_E_EXPORT: { status: 500, message: 'Model could not be exported' },
   ICH_E_STUDY_INCONSISTENT: { status: 422, message: 'Slices of one study disagree on patient, study or series attributes' },

@@ -6,6 +6,9 @@
  * - `tensorflow`: native TensorFlow through `@tensorflow/tfjs-node` or `@tensorflow/tfjs-node-gpu`,
  *   used only when the user has installed one of them (never required; the package cannot be
  *   installed offline). Absent → ICH_E_BACKEND_UNAVAILABLE with instructions.
+ * - `torch`: libtorch (ATen, oneDNN) through ichscan's native addon (native/torch, built at install
+ *   when libtorch is found; docs/torch-backend.md): all cores, `threads`, `device: 'cuda'` with a CUDA
+ *   libtorch. Not built → ICH_E_BACKEND_UNAVAILABLE saying how to get it.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -15,8 +18,9 @@ import { maxPoolGradKernelConfig } from './pool-grad-kernel.js';
 import { fusedBatchNormGradConfig } from './batchnorm-grad.js';
 import { matMulKernelConfig } from './matmul-kernel.js';
 import { reduceKernelConfig } from './reduce-kernels.js';
+import { registerTorchBackend, type TorchOptions } from './torch-register.js';
 
-export const BACKEND_NAMES = ['wasm', 'cpu', 'tensorflow'] as const;
+export const BACKEND_NAMES = ['wasm', 'cpu', 'tensorflow', 'torch'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export function isBackendName(s: string): s is BackendName {
@@ -79,12 +83,14 @@ async function importNativeTensorflow(): Promise<void> {
 
 /**
  * Makes `name` the active tfjs backend (call before creating any tensor). Returns the name.
+ * `torch` options (threads, device) are ignored by the other backends.
  * Throws ICH_E_BACKEND_UNAVAILABLE when the backend cannot start.
  */
-export async function initBackend(name: BackendName = 'wasm'): Promise<BackendName> {
+export async function initBackend(name: BackendName = 'wasm', torch: TorchOptions = {}): Promise<BackendName> {
   silenceTfjs();
   if (name === 'tensorflow') await importNativeTensorflow();
   if (name === 'wasm') registerWasmGradientKernels();
+  if (name === 'torch') registerTorchBackend(torch);
   let ok = false;
   try {
     ok = await tf.setBackend(name);
