@@ -16,6 +16,9 @@ import { buildExampleSlices } from './report-examples.js';
 import { renderReportHtml } from './report-html.js';
 import { openScorer, type OpenScorerOptions } from './scorer.js';
 import { formatSubmission } from './submission.js';
+import { scoreFolderMasks, type MaskScores } from './localise/score-masks.js';
+import { renderKeyOverlays } from './localise/write-outputs.js';
+import { encodePng } from '../preprocess/index.js';
 
 export interface DemoOptions {
   out: string;
@@ -34,6 +37,9 @@ export interface DemoStudyLine {
   verdict: string;
   /** Study score: max over the study's slices of P(any). */
   anyProbability: number;
+  /** Predicted bleed volume (mL) and the synthetic ground truth's. */
+  volumeMl: number | null;
+  trueVolumeMl: number | null;
 }
 
 export interface DemoResult {
@@ -42,6 +48,9 @@ export interface DemoResult {
   /** Threshold on the study score used for the verdicts. */
   studyThreshold: number;
   reportFile: string;
+  /** Key-image overlays of the flagged studies. */
+  overlaysDir: string;
+  localisation?: MaskScores;
   seconds: number;
 }
 
@@ -63,7 +72,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const scorer = await openScorer(o.modelDir, { ...o.scorer, onStatus: (l) => o.stream.write(`${l}\n`) });
   try {
     const pp = createProgress({ label: 'demo 2/3 predict', unit: 'slices', stream: o.stream });
-    const preds = await predictImages(scorer, [join(synthDir, 'images')], process.cwd(), { onPlanned: (n) => pp.setTotal(n), onSlice: () => pp.tick() });
+    const overlaysDir = join(o.out, 'overlays');
+    mkdirSync(overlaysDir, { recursive: true });
+    const preds = await predictImages(scorer, [join(synthDir, 'images')], process.cwd(), {
+      localise: true,
+      onPlanned: (n) => pp.setTotal(n),
+      onSlice: () => pp.tick(),
+      // each flagged study's key images, as `predict --overlays` writes them
+      onStudyLocalised: async (study, top) => {
+        if (!study.verdict.positive) return;
+        for (const ov of await renderKeyOverlays(study, top, 'ichscan default model')) writeFileSync(join(overlaysDir, `${ov.imageId}.png`), encodePng(ov.rgb));
+      },
+    });
     pp.finish();
     writeFileSync(join(o.out, 'predictions.csv'), formatSubmission(preds));
     o.stream.write('demo 3/3 evaluate and report\n');
@@ -71,13 +91,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const matched = matchPredictions(preds, labels.labels, preds.studyOfImage);
     const threshold = thresholdOf(scorer.card, 'any');
     const report = computeEvaluation(matched, threshold);
-    const examples = await buildExampleSlices(matched, preds.fileOfImage, threshold);
+    const examples = await buildExampleSlices(matched, preds.fileOfImage, threshold, 2, preds.localisation);
+    const localisation = scoreFolderMasks(synthDir, preds.localisation);
     const reportFile = join(o.out, 'report.html');
     const context = [
       `ichscan demo: ${o.studies} synthetic studies (seed ${o.seed}), model ${scorer.card.architecture} (${o.modelDir}).`,
       'Synthetic data are drawn by ichscan synth, so these numbers say the pipeline works end to end, not how the model does on real CT.',
     ];
-    writeFileSync(reportFile, renderReportHtml({ title: 'ichscan demo', context, report, curves: computeCurves(matched), examples }));
+    writeFileSync(reportFile, renderReportHtml({ title: 'ichscan demo', context, report, curves: computeCurves(matched), examples, ...(localisation ? { localisation } : {}) }));
     // study truth: a study is positive when any of its slices is
     const truthOf = new Map<string, boolean>();
     matched.imageIds.forEach((id, i) => {
@@ -91,8 +112,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     });
     // the study verdict uses the study-level threshold, as predict's computeVerdict does
     const studyThreshold = studyThresholdOf(scorer.card);
-    const studies = [...perStudy.entries()].map(([study, p]) => ({ study, truth: truthOf.get(study) ? 'bleed' : 'no bleed', verdict: p >= studyThreshold ? 'HEMORRHAGE LIKELY' : 'no hemorrhage found', anyProbability: p }));
-    return { report, studies, studyThreshold, reportFile, seconds: (performance.now() - t0) / 1000 };
+    const trueMl = new Map((localisation?.studies ?? []).map((s) => [s.studyInstanceUid, s.trueMl]));
+    const studies = [...perStudy.entries()].map(([study, p]) => ({
+      study,
+      truth: truthOf.get(study) ? 'bleed' : 'no bleed',
+      verdict: p >= studyThreshold ? 'HEMORRHAGE LIKELY' : 'no hemorrhage found',
+      anyProbability: p,
+      volumeMl: preds.localisation?.volumeOf.get(study)?.total ?? null,
+      trueVolumeMl: trueMl.get(study) ?? null,
+    }));
+    return { report, studies, studyThreshold, reportFile, overlaysDir, ...(localisation ? { localisation } : {}), seconds: (performance.now() - t0) / 1000 };
   } finally {
     await scorer.dispose();
   }

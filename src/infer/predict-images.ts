@@ -2,7 +2,10 @@
  * Image-level predictions for a folder (what `submit` writes and `evaluate --model` scores):
  * every slice's six probabilities keyed by Kaggle image id, with its study and file.
  */
+import { deflateSync } from 'node:zlib';
 import { ichError } from '../core/errors.js';
+import { sliceImageId } from './localise/write-outputs.js';
+import type { VolumeRecord } from './localise/volume.js';
 import { SUBTYPES } from '../core/subtypes.js';
 import type { FileFailure } from './collect-series.js';
 import { imageIdOf, planPrediction, predictPlanned, type PredictOptions } from './predict.js';
@@ -15,6 +18,8 @@ export interface FolderPredictions extends ImagePredictions {
   failures: FileFailure[];
   /** Files that are DICOM-named images (`ID_<hex>.dcm`) but could not be scored. */
   failedImageIds: string[];
+  /** With `localise`: each slice's label map (deflated bytes, source Rows × Columns) and each study's volume. */
+  localisation?: { labelsOf: Map<string, { rows: number; columns: number; deflated: Buffer }>; volumeOf: Map<string, VolumeRecord | null> };
 }
 
 const K = SUBTYPES.length;
@@ -23,7 +28,22 @@ const K = SUBTYPES.length;
 export async function predictImages(scorer: SeriesScorer, inputs: readonly string[], cwd: string, opts: PredictOptions & { onPlanned?: (slices: number) => void } = {}): Promise<FolderPredictions> {
   const plan = planPrediction(inputs, cwd, opts.onHeader);
   opts.onPlanned?.(plan.series.reduce((n, s) => n + s.slices.length, 0));
-  const studies = await predictPlanned(scorer, plan.series, plan.failures, opts);
+  // label maps are kept deflated (an empty 512² map is ~0.3 kB), so a large folder fits in memory
+  const labelsOf = new Map<string, { rows: number; columns: number; deflated: Buffer }>();
+  const studies = await predictPlanned(scorer, plan.series, plan.failures, {
+    ...opts,
+    ...(opts.localise
+      ? {
+          onSeriesLocalised: async (s) => {
+            s.prediction.slices.forEach((sl, i) => {
+              const [rows, columns] = s.localisation.shapes[i] as [number, number];
+              labelsOf.set(sliceImageId(sl), { rows, columns, deflated: deflateSync(s.localisation.labels[i] as Uint8Array) });
+            });
+            await opts.onSeriesLocalised?.(s);
+          },
+        }
+      : {}),
+  });
   const imageIds: string[] = [];
   const probs: number[] = [];
   const studyOfImage = new Map<string, string>();
@@ -39,7 +59,8 @@ export async function predictImages(scorer: SeriesScorer, inputs: readonly strin
         fileOfImage.set(id, sl.file);
       }
   const failedImageIds = plan.failures.map((f) => f.file.split('/').pop()?.replace(/\.dcm$/i, '') ?? '').filter((b) => /^ID_[0-9a-fA-F]+$/.test(b) && !studyOfImage.has(b));
-  return { imageIds, probabilities: Float32Array.from(probs), studyOfImage, fileOfImage, failures: plan.failures, failedImageIds };
+  const localisation = opts.localise ? { labelsOf, volumeOf: new Map(studies.map((st) => [st.studyInstanceUid, st.volumeMl ?? null])) } : undefined;
+  return { imageIds, probabilities: Float32Array.from(probs), studyOfImage, fileOfImage, failures: plan.failures, failedImageIds, ...(localisation ? { localisation } : {}) };
 }
 
 /**

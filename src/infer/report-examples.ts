@@ -6,16 +6,23 @@
 import { readFileSync } from 'node:fs';
 import { SUBTYPES } from '../core/subtypes.js';
 import { WINDOW_PRESETS } from '../core/windows.js';
+import { inflateSync } from 'node:zlib';
 import { decodeDicom } from '../dicom/index.js';
 import { encodePng, preprocessDecoded } from '../preprocess/index.js';
+import { renderOverlay } from './localise/overlay.js';
+import { computeSourceHu } from './predict.js';
+import type { FolderPredictions } from './predict-images.js';
 import type { MatchedSet } from './evaluate.js';
 import type { ExampleSlice } from './report-html.js';
 
 const K = SUBTYPES.length;
 const ANY = K - 1;
 
-/** Picks up to `perKind` slices of each kind and renders those whose file is known. */
-export async function buildExampleSlices(m: MatchedSet, fileOfImage: ReadonlyMap<string, string>, threshold: number, perKind = 2): Promise<ExampleSlice[]> {
+/**
+ * Picks up to `perKind` slices of each kind and renders those whose file is known; with the
+ * prediction's label maps (`localisation`), as overlays with the bleed outlined.
+ */
+export async function buildExampleSlices(m: MatchedSet, fileOfImage: ReadonlyMap<string, string>, threshold: number, perKind = 2, localisation?: FolderPredictions['localisation']): Promise<ExampleSlice[]> {
   const rows = m.imageIds.map((id, i) => ({ id, i, p: m.pred[i * K + ANY] as number, y: m.target[i * K + ANY] as number }));
   const pos = rows.filter((r) => r.y > 0.5);
   const neg = rows.filter((r) => r.y <= 0.5);
@@ -32,7 +39,10 @@ export async function buildExampleSlices(m: MatchedSet, fileOfImage: ReadonlyMap
     if (!file) continue;
     try {
       const decoded = await decodeDicom(readFileSync(file), file);
-      const img = preprocessDecoded(decoded, { size: 192, windows: [WINDOW_PRESETS.brain], dtype: 'uint8' });
+      const lab = localisation?.labelsOf.get(r.id);
+      const img = lab
+        ? renderOverlay(computeSourceHu(decoded, 0), new Uint8Array(inflateSync(lab.deflated)), { position: kind, anyProbability: r.p, volumeMl: null, model: 'ichscan' })
+        : preprocessDecoded(decoded, { size: 192, windows: [WINDOW_PRESETS.brain], dtype: 'uint8' });
       const probabilities = Object.fromEntries(SUBTYPES.map((s, k) => [s, m.pred[r.i * K + k] as number]));
       const labels = Object.fromEntries(SUBTYPES.map((s, k) => [s, m.target[r.i * K + k] as number]));
       out.push({ imageId: r.id, kind, pngDataUri: `data:image/png;base64,${encodePng(img).toString('base64')}`, probabilities, labels });

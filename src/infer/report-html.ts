@@ -7,6 +7,7 @@ import { SUBTYPES } from '../core/subtypes.js';
 import type { EvaluationCurves, EvaluationReport } from './evaluate.js';
 import { escapeHtml } from '../core/html.js';
 import { renderCalibrationSvg, renderRocSvg } from './svg-plots.js';
+import type { MaskScores } from './localise/score-masks.js';
 
 export interface ExampleSlice {
   imageId: string;
@@ -25,6 +26,20 @@ export interface ReportInput {
   report: EvaluationReport;
   curves: EvaluationCurves;
   examples: ExampleSlice[];
+  /** Localisation against ground-truth masks (synthetic data), when there are any. */
+  localisation?: MaskScores;
+}
+
+function renderLocalisation(l: MaskScores): string {
+  const cells = (['any', 'epidural', 'intraparenchymal', 'intraventricular', 'subarachnoid', 'subdural'] as const).map((s) => `<tr><td>${s}</td><td>${fmt(l.dice[s])}</td></tr>`).join('');
+  const vols = l.studies
+    .filter((s) => s.trueMl > 0 || s.predictedMl > 0)
+    .map((s) => `<tr><td>${escapeHtml(s.studyInstanceUid.slice(-12))}</td><td>${fmt(s.trueMl, 2)}</td><td>${fmt(s.predictedMl, 2)}</td></tr>`)
+    .join('');
+  return `<h2>Where and how much</h2>
+<p>Predicted bleed masks against the ground-truth masks of ${l.slices} slices: pooled Dice per label; bleed volume per study (median |Δ| ${fmt(l.medianAbsErrorMl, 2)} mL, ${fmt(l.medianAbsErrorPct, 0)} % over studies with blood).</p>
+<div class="plots"><table><tr><th>label</th><th>Dice</th></tr>${cells}</table>
+<table><tr><th>study (UID tail)</th><th>true mL</th><th>predicted mL</th></tr>${vols}</table></div>`;
 }
 
 const fmt = (x: number | null | undefined, d = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
@@ -44,7 +59,7 @@ export function renderReportHtml(r: ReportInput): string {
   );
   const examples = r.examples
     .map(
-      (x) => `<figure><img src="${x.pngDataUri}" width="192" height="192" alt="${escapeHtml(x.imageId)}"><figcaption><b>${escapeHtml(x.kind)}</b><br>${escapeHtml(x.imageId)}<br>${SUBTYPES.map((s) => `${s.slice(0, 5)} ${fmt(x.probabilities[s], 2)}${x.labels[s] ? '★' : ''}`).join('<br>')}</figcaption></figure>`,
+      (x) => `<figure><img src="${x.pngDataUri}" width="256" alt="${escapeHtml(x.imageId)}"><figcaption><b>${escapeHtml(x.kind)}</b><br>${escapeHtml(x.imageId)}<br>${SUBTYPES.map((s) => `${s.slice(0, 5)} ${fmt(x.probabilities[s], 2)}${x.labels[s] ? '★' : ''}`).join('<br>')}</figcaption></figure>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -64,8 +79,9 @@ ${rows}
 </table>
 <h2>Curves</h2>
 <div class="plots"><div><h3>ROC</h3>${roc}</div><div><h3>Calibration of P(any)</h3>${renderCalibrationSvg(r.curves.calibration, 'any')}</div></div>
+${r.localisation ? renderLocalisation(r.localisation) : ''}
 <h2>Example slices</h2>
-<p>Brain window (L40 W80); ★ marks a true label.</p>
+<p>Brain window (L40 W80)${r.examples.length && r.localisation ? ', the predicted bleed outlined per subtype' : ''}; ★ marks a true label.</p>
 ${examples || '<p>No slice images available (predictions were read from a CSV without --data).</p>'}
 </body></html>
 `;

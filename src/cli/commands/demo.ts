@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
+import { formatLocalisation } from './evaluate.js';
 import { getBool, getInt, getString } from '../args.js';
 import { resolveModelDir } from '../../infer/model-card.js';
 import { runDemo } from '../../infer/demo.js';
@@ -36,16 +37,18 @@ export const demoCommand: Command = {
       stream: io.stderr,
     });
     if (getBool(args, 'json')) {
-      io.stdout.write(`${JSON.stringify({ ...r.report, studiesVerdicts: r.studies, studyThreshold: r.studyThreshold, reportFile: r.reportFile, seconds: r.seconds }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ ...r.report, studiesVerdicts: r.studies, studyThreshold: r.studyThreshold, reportFile: r.reportFile, overlaysDir: r.overlaysDir, localisation: r.localisation ?? null, seconds: r.seconds }, null, 2)}\n`);
       return 0;
     }
     const lines = [
       `ichscan demo — ${r.studies.length} synthetic studies, ${r.report.n} slices, ${r.seconds.toFixed(0)} s`,
       `  study verdict: max over slices of P(any) ≥ ${r.studyThreshold} (the model card's study threshold)`,
     ];
-    for (const s of r.studies) lines.push(`  ${s.study.slice(-12)}  truth: ${s.truth.padEnd(8)}  model: ${s.verdict.padEnd(20)} P(any) ${s.anyProbability.toFixed(3)}`);
+    const ml = (v: number | null): string => (v === null ? '   -  ' : v.toFixed(1).padStart(6));
+    for (const s of r.studies) lines.push(`  ${s.study.slice(-12)}  truth: ${s.truth.padEnd(8)} ${ml(s.trueVolumeMl)} mL  model: ${s.verdict.padEnd(20)} P(any) ${s.anyProbability.toFixed(3)} ${ml(s.volumeMl)} mL`);
     lines.push(`weighted log loss ${r.report.weightedLogLoss.toFixed(4)}, AUC(any) ${r.report.auc.any?.toFixed(3) ?? 'n/a'}, study AUC(any) ${r.report.studyAuc.any?.toFixed(3) ?? 'n/a'}`);
-    lines.push(`report: ${r.reportFile}`);
+    if (r.localisation) lines.push(formatLocalisation(r.localisation));
+    lines.push(`report: ${r.reportFile}`, `key images of flagged studies, bleed outlined: ${r.overlaysDir}`);
     io.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   },

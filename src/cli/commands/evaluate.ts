@@ -8,11 +8,12 @@ import type { Command } from '../command.js';
 import { getBool, getNumber, getString, requireString } from '../args.js';
 import { ichError } from '../../core/errors.js';
 import { createProgress } from '../../core/progress.js';
-import { SUBTYPES } from '../../core/subtypes.js';
+import { HEMORRHAGE_SUBTYPES, SUBTYPES } from '../../core/subtypes.js';
 import { readLabelsCsv } from '../../data/labels.js';
 import { resolveModelDir, thresholdOf } from '../../infer/model-card.js';
 import { openScorer } from '../../infer/scorer.js';
-import { predictImages } from '../../infer/predict-images.js';
+import { predictImages, type FolderPredictions } from '../../infer/predict-images.js';
+import { scoreFolderMasks, type MaskScores } from '../../infer/localise/score-masks.js';
 import { imageIdOf, planPrediction } from '../../infer/predict.js';
 import { formatSubmission, readPredictionsCsv, type ImagePredictions } from '../../infer/submission.js';
 import { computeCurves, computeEvaluation, matchPredictions, type EvaluationReport } from '../../infer/evaluate.js';
@@ -36,6 +37,12 @@ function formatText(e: EvaluationReport): string {
   if (e.missingPredictions) lines.push(`${e.missingPredictions} labelled images have no prediction (not scored)`);
   if (e.unlabelledPredictions) lines.push(`${e.unlabelledPredictions} predictions have no label (ignored)`);
   return lines.join('\n');
+}
+
+/** One line of localisation figures: pooled Dice per label and the volume error. */
+export function formatLocalisation(l: MaskScores): string {
+  const d = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(3));
+  return `masks (${l.slices} slices with ground truth): Dice any ${d(l.dice.any)}; ${HEMORRHAGE_SUBTYPES.map((s) => `${s} ${d(l.dice[s])}`).join(', ')}; volume median |Δ| ${l.medianAbsErrorMl === null ? 'n/a' : `${l.medianAbsErrorMl.toFixed(2)} mL (${(l.medianAbsErrorPct ?? 0).toFixed(0)} %)`}`;
 }
 
 export const evaluateCommand: Command = {
@@ -74,13 +81,17 @@ export const evaluateCommand: Command = {
     let studyOfImage: Map<string, string> | undefined;
     let fileOfImage = new Map<string, string>();
     let threshold = getNumber(args, 'threshold');
+    let localisation: MaskScores | undefined;
+    let localisedPreds: FolderPredictions | undefined;
     const context: string[] = [`labels: ${labelsFile}`];
     if (modelArg !== undefined) {
       const dir = resolveModelDir(modelArg, io.cwd);
       const scorer = await openScorer(dir, { ...parseEngineOptions(args), onStatus: (l) => io.stderr.write(`${l}\n`) });
       try {
         const progress = createProgress({ label: 'predict', unit: 'slices', stream: io.stderr, silent: quiet });
-        const fp = await predictImages(scorer, [dataArg as string], io.cwd, { tta: parseTta(args), onPlanned: (n) => progress.setTotal(n), onSlice: () => progress.tick() });
+        const fp = await predictImages(scorer, [dataArg as string], io.cwd, { tta: parseTta(args), localise: true, onPlanned: (n) => progress.setTotal(n), onSlice: () => progress.tick() });
+        localisation = scoreFolderMasks(resolve(io.cwd, dataArg as string), fp.localisation);
+        localisedPreds = fp;
         progress.finish();
         for (const f of fp.failures) io.stderr.write(`skipped ${f.file}: [${f.code}] ${f.message}\n`);
         preds = fp;
@@ -109,12 +120,15 @@ export const evaluateCommand: Command = {
     }
     const matched = matchPredictions(preds, labels.labels, studyOfImage);
     const report = computeEvaluation(matched, threshold ?? 0.5);
-    if (getBool(args, 'json')) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else io.stdout.write(`${formatText(report)}\n`);
+    if (getBool(args, 'json')) io.stdout.write(`${JSON.stringify(localisation ? { ...report, localisation: { ...localisation, confusion: undefined } } : report, null, 2)}\n`);
+    else {
+      io.stdout.write(`${formatText(report)}\n`);
+      if (localisation) io.stdout.write(`${formatLocalisation(localisation)}\n`);
+    }
     const reportFile = getString(args, 'report');
     if (reportFile !== undefined) {
-      const examples = await buildExampleSlices(matched, fileOfImage, report.threshold);
-      const html = renderReportHtml({ title: 'ichscan evaluation', context, report, curves: computeCurves(matched), examples });
+      const examples = await buildExampleSlices(matched, fileOfImage, report.threshold, 2, localisedPreds?.localisation);
+      const html = renderReportHtml({ title: 'ichscan evaluation', context, report, curves: computeCurves(matched), examples, ...(localisation ? { localisation } : {}) });
       writeFileSync(resolve(io.cwd, reportFile), html);
       io.stderr.write(`report written to ${resolve(io.cwd, reportFile)}\n`);
     }

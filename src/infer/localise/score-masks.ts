@@ -7,7 +7,8 @@
  *   studies with true blood).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { HEMORRHAGE_SUBTYPES } from '../../core/subtypes.js';
 import { decodeSliceMask } from '../../synth/masks.js';
 import type { HemorrhageSubtype } from './regions.js';
@@ -97,4 +98,22 @@ export function createMaskScorer(dataset: string): {
       };
     },
   };
+}
+
+/**
+ * Scores a prediction's label maps against the synthetic ground truth next to `dataDir` (the
+ * folder itself or its parent holding studies.json and masks/); undefined where there is none.
+ */
+export function scoreFolderMasks(
+  dataDir: string,
+  localisation: { labelsOf: ReadonlyMap<string, { deflated: Buffer }>; volumeOf: ReadonlyMap<string, { total: number } | null> } | undefined,
+): MaskScores | undefined {
+  if (!localisation) return undefined;
+  const root = [dataDir, dirname(dataDir)].find((d) => existsSync(join(d, 'studies.json')) && existsSync(join(d, 'masks')));
+  if (!root) return undefined;
+  const scorer = createMaskScorer(root);
+  for (const [id, l] of localisation.labelsOf) scorer.addSlice(id, new Uint8Array(inflateSync(l.deflated)));
+  for (const [study, v] of localisation.volumeOf) scorer.addStudy(study, v?.total ?? 0);
+  const r = scorer.result();
+  return r.slices > 0 ? r : undefined;
 }
