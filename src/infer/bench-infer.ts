@@ -39,11 +39,15 @@ export async function measureThroughput(scorer: SeriesScorer, batch: number, min
   return { imgPerSec: (calls * batch) / (elapsed / 1000), calls, seconds: elapsed / 1000 };
 }
 
-/** Seconds from a folder of DICOM files to the verdicts, with the scorer already open. */
-export async function measureStudyLatency(scorer: SeriesScorer, studyDir: string): Promise<{ seconds: number; slices: number; anyProbability: number | null }> {
+/**
+ * Seconds from a folder of DICOM files to the verdicts, with the scorer already open; with
+ * `masks`, to the verdicts plus every slice's bleed mask, the volume and the key images
+ * (what `predict` computes; writing the PNGs is not timed).
+ */
+export async function measureStudyLatency(scorer: SeriesScorer, studyDir: string, masks = false): Promise<{ seconds: number; slices: number; anyProbability: number | null }> {
   const t0 = performance.now();
   const plan = planPrediction([studyDir], process.cwd());
-  const studies = await predictPlanned(scorer, plan.series, plan.failures);
+  const studies = await predictPlanned(scorer, plan.series, plan.failures, { localise: masks });
   const seconds = (performance.now() - t0) / 1000;
   return { seconds, slices: plan.series.reduce((n, s) => n + s.slices.length, 0), anyProbability: studies[0]?.verdict.anyProbability ?? null };
 }

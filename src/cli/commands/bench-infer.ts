@@ -80,8 +80,9 @@ export const benchInferCommand: Command = {
         studyDir = await syntheticStudy(tmp);
       }
       if (!existsSync(studyDir)) throw ichError('ICH_E_FILE_NOT_FOUND', 'study folder', { file: studyDir });
-      await measureStudyLatency(scorer, studyDir); // warm-up run (page cache, codecs, sessions)
+      await measureStudyLatency(scorer, studyDir, true); // warm-up run (page cache, codecs, sessions)
       const lat = await measureStudyLatency(scorer, studyDir);
+      const latMasks = await measureStudyLatency(scorer, studyDir, true);
       await scorer.dispose();
       const result = {
         model: modelArg,
@@ -92,9 +93,11 @@ export const benchInferCommand: Command = {
         threads,
         studySlices: lat.slices,
         studyLatencySeconds: Number(lat.seconds.toFixed(3)),
+        /** The same study with per-slice masks, volume and key images (predict's default). */
+        studyWithMasksSeconds: Number(latMasks.seconds.toFixed(3)),
       };
       if (getBool(args, 'json')) io.stdout.write(`${JSON.stringify(result)}\n`);
-      else io.stdout.write(`${result.model} @ ${size} px, batch ${batch}: ${result.imgPerSec} img/s (${result.engine}); ${lat.slices}-slice study DICOM → verdict: ${result.studyLatencySeconds} s\n`);
+      else io.stdout.write(`${result.model} @ ${size} px, batch ${batch}: ${result.imgPerSec} img/s (${result.engine}); ${lat.slices}-slice study DICOM → verdict: ${result.studyLatencySeconds} s, with masks and volume: ${result.studyWithMasksSeconds} s\n`);
       return 0;
     } finally {
       for (const t of temps) removeTemp(t);
