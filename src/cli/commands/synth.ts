@@ -1,5 +1,7 @@
 /**
- * `ichscan synth`: writes a synthetic head-CT dataset (DICOM, masks, Kaggle labels, studies.json).
+ * `ichscan synth`: writes a synthetic head-CT dataset (DICOM, masks, Kaggle labels, studies.json),
+ * or with `--insert-into DIR` inserts synthetic hemorrhages into the real CT series of DIR and
+ * writes the same layout.
  */
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
@@ -7,6 +9,43 @@ import { getBool, getInt, getNumber, getString, requireString } from '../args.js
 import { ichError } from '../../core/errors.js';
 import { createProgress } from '../../core/progress.js';
 import { generateSynthDataset } from '../../synth/index.js';
+import { insertLesionsIntoFolder, type InsertSummary } from '../../synth/insert/index.js';
+import type { CliIo } from '../command.js';
+import type { ParsedArgs } from '../args.js';
+
+/** Flags that only make sense for whole synthetic studies, refused with --insert-into when given. */
+const STUDY_ONLY = ['studies'];
+
+async function runInsert(args: ParsedArgs, io: CliIo): Promise<number> {
+  for (const f of STUDY_ONLY) if (args.flags[f] !== undefined) throw ichError('ICH_E_USAGE', `--${f} does not apply to --insert-into (the input's series are used)`);
+  const labels = getString(args, 'labels');
+  const progress = createProgress({ label: 'synth --insert-into', unit: 'slices', stream: io.stderr, silent: getBool(args, 'quiet') });
+  const s: InsertSummary = await insertLesionsIntoFolder({
+    insertInto: resolve(io.cwd, requireString(args, 'insert-into')),
+    out: resolve(io.cwd, requireString(args, 'out')),
+    ...(labels === undefined ? {} : { labels: resolve(io.cwd, labels) }),
+    seed: getInt(args, 'seed', 0, 0xffffffff) ?? 0,
+    perSliceProb: getNumber(args, 'per-slice-prob') ?? 0.3,
+    minSlices: getInt(args, 'min-slices', 1) ?? 8,
+    force: getBool(args, 'force'),
+    resume: getBool(args, 'resume'),
+    onProgress: (done, total) => {
+      progress.setTotal(total);
+      progress.tick(done - progress.count);
+    },
+  });
+  progress.finish();
+  if (getBool(args, 'json')) {
+    io.stdout.write(`${JSON.stringify(s)}\n`);
+  } else {
+    io.stdout.write(
+      `inserted ${s.lesions} lesions into ${s.positiveSeries} of ${s.series} series: ${s.slices} slices to ${s.out} (${s.positiveSlices} with blood)` +
+        `${s.failures ? `, ${s.failures} files failed (see studies.json)` : ''}${s.skipped ? `, ${s.skipped} left out` : ''}` +
+        `${s.resumedSeries ? `, ${s.resumedSeries} series kept from the earlier run` : ''} in ${s.seconds.toFixed(1)} s (${s.slicesPerSecond} slices/s)\n`,
+    );
+  }
+  return 0;
+}
 
 function parseRange(text: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
@@ -19,9 +58,15 @@ export const synthCommand: Command = {
   spec: {
     name: 'synth',
     summary: 'Write a synthetic head-CT dataset with ground-truth hemorrhages (DICOM, masks, labels)',
-    usage: 'ichscan synth --studies N --out DIR [--slices-per-study 24-40] [--size 512] [--seed S] [--prevalence 0.4] [--force | --resume] [--json]',
+    usage:
+      'ichscan synth --studies N --out DIR [--slices-per-study 24-40] [--size 512] [--seed S] [--prevalence 0.4] [--force | --resume] [--json]\n' +
+      '       ichscan synth --insert-into DIR --out DIR [--labels CSV] [--seed S] [--per-slice-prob 0.3] [--min-slices 8] [--force | --resume] [--json]',
     flags: {
       studies: { type: 'number', arg: '<n>', help: 'Number of studies (one patient and one axial series each)' },
+      'insert-into': { type: 'string', arg: '<dir>', help: 'Insert synthetic bleeds into the real CT series of this folder (read only) instead of drawing whole studies' },
+      labels: { type: 'string', arg: '<csv>', help: 'With --insert-into: Kaggle labels; only slices whose any label is 0 are used' },
+      'per-slice-prob': { type: 'number', arg: '<p>', help: 'With --insert-into: share of brain slices that should carry blood, (0, 1] (default 0.3)' },
+      'min-slices': { type: 'number', arg: '<n>', help: 'With --insert-into: skip series with fewer slices (default 8)' },
       out: { type: 'string', arg: '<dir>', help: 'Output folder (images/, masks/, labels.csv, studies.json)' },
       'slices-per-study': { type: 'string', arg: '<min-max>', default: '24-40', help: 'Slices per study, a number or an inclusive range' },
       size: { type: 'number', arg: '<px>', default: 512, help: 'Rows and columns of each slice' },
@@ -34,6 +79,8 @@ export const synthCommand: Command = {
     },
   },
   async run(args, io) {
+    if (getString(args, 'insert-into') !== undefined) return runInsert(args, io);
+    for (const f of ['labels', 'per-slice-prob', 'min-slices']) if (args.flags[f] !== undefined) throw ichError('ICH_E_USAGE', `--${f} needs --insert-into`);
     const studies = getInt(args, 'studies', 1);
     if (studies === undefined) throw ichError('ICH_E_USAGE', '--studies is required');
     const out = resolve(io.cwd, requireString(args, 'out'));

@@ -6,7 +6,8 @@
  *   squama; wider ones at the base) are closed, and air next to bone (sinuses, mastoid cells)
  *   is a barrier too; the largest such region. Pixels of 100–300 HU (the inner table's partial
  *   volume, calcified falx or choroid plexus) are not cavity, so blood never erases bone edges;
- * - depth: mm from the cavity's border (≈ the inner table at the convexity);
+ * - depth: mm from the cavity's outer border (≈ the inner table at the convexity; holes such as
+ *   calcifications do not count);
  * - ventricles: CSF-range (−5 … 16 HU, 5×5 mean) components more than 10 mm deep, near the
  *   cavity's centre, of at least 15 mm²;
  * - the slice's noise SD and typical brain HU, from parenchyma pixels (15 … 50 HU, > 10 mm deep);
@@ -21,7 +22,7 @@ export const BONE_HU = 300;
  * Gaps in the skull narrower than twice this (mm) are closed before the flood from outside; the
  * first radius whose cavity is at least 70 % of the largest found wins (wider ones only at the base).
  */
-const CLOSE_MM = [2.5, 5, 8];
+const CLOSE_MM = [2.5, 5, 8] as const;
 /** Cavity HU range: CSF, brain and blood; not fat/air (below) nor bone partial volume (above). */
 const CAVITY_MIN_HU = -60;
 const CAVITY_MAX_HU = 100;
@@ -112,19 +113,22 @@ export function findSliceAnatomy(hu: Float32Array, frame: SliceFrame): SliceAnat
   const fromBone = distanceFrom(bone, rows, cols, dx, dy);
   // Close gaps of growing size until the cavity stops leaking: at the skull base the orbits and
   // foramina connect it to the outside through gaps wider than the sutures of the vault.
-  let cavity: Uint8Array = new Uint8Array(n);
-  let best = 0;
-  const tries = CLOSE_MM.map((mm) => enclosedRegion(hu, fromBone, frame, mm));
-  for (const t of tries) best = Math.max(best, t.area);
-  for (const t of tries) {
-    if (t.area >= 0.7 * best) {
-      cavity = t.cavity;
-      break;
-    }
+  // Usually the narrowest closing holds (vault slices); only when it loses more than 30 % of the
+  // cavity the widest finds is the middle one tried too.
+  const narrow = enclosedRegion(hu, fromBone, frame, CLOSE_MM[0]);
+  const wide = enclosedRegion(hu, fromBone, frame, CLOSE_MM[2]);
+  let cavity = narrow.cavity;
+  if (narrow.area < 0.7 * wide.area) {
+    const middle = enclosedRegion(hu, fromBone, frame, CLOSE_MM[1]);
+    cavity = middle.area >= 0.7 * wide.area ? middle.cavity : wide.cavity;
   }
+  // Depth is measured to the cavity's outer border: holes in it (calcified choroid plexus or
+  // pineal, > 100 HU) are filled first, or "near the inner table" would ring them.
   const notCavity = new Uint8Array(n);
   for (let k = 0; k < n; k++) notCavity[k] = cavity[k] ? 0 : 1;
-  const depth = distanceFrom(notCavity, rows, cols, dx, dy);
+  const beyond = floodFromBorder(notCavity, rows, cols);
+  const depth = distanceFrom(beyond, rows, cols, dx, dy);
+  for (let k = 0; k < n; k++) if (!cavity[k]) depth[k] = 0;
   const smooth = boxMean(hu, rows, cols, 1);
   const smooth5 = boxMean(hu, rows, cols, 2);
 

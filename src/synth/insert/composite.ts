@@ -1,11 +1,17 @@
 /**
- * Compositing rasterised lesions into a slice's HU: inside a lesion the pixel becomes
- *   hu + α · (blood + texture + noise − hu),
- * α being the blood share of the voxel (lesion-shapes.ts), so edges blend blood with what was
- * there (partial volume). The noise replaces the source noise the blend removes: seeded Gaussian
- * noise smoothed by [1 2 1]/4 in both directions (CT noise is correlated over neighbouring pixels)
- * and scaled to the SD measured in the slice's parenchyma (anatomy.ts). The texture is the clot's
- * mottling (a slow 3-D noise field, continuous across slices). The mask is α ≥ 0.5 per subtype.
+ * Compositing rasterised lesions into a slice's HU, α being the blood share of the voxel
+ * (lesion-shapes.ts), so edges blend blood with what was there (partial volume):
+ * - blood that displaces tissue (epidural, subdural, intraparenchymal):
+ *     hu + α · (blood + texture + noise − hu);
+ *   the noise replaces the source noise the blend removes: seeded Gaussian noise smoothed by
+ *   [1 2 1]/4 in both directions (CT noise is correlated over neighbouring pixels) and scaled to
+ *   the SD measured in the slice's parenchyma (anatomy.ts);
+ * - blood that fills CSF (intraventricular, subarachnoid): α is the CSF share and the blood takes
+ *   its place, hu + α · (blood + texture − 5 HU); the pixel keeps its own noise and the brain part
+ *   of a partial-volume voxel keeps its density.
+ * The texture is the clot's mottling (a slow 3-D noise field, continuous across slices). The mask
+ * is α ≥ 0.5 per subtype; a lesion whose α stays below that on a slice (the faint tip of its
+ * through-plane partial volume) leaves the slice unchanged, so an unlabelled slice has no blood.
  */
 import type { Rng } from '../../core/random.js';
 import { fractalNoise } from '../noise.js';
@@ -18,6 +24,8 @@ import type { Lesion } from './lesion-types.js';
 const SMOOTHED_SD = 0.375;
 /** α from which a pixel counts as blood in the mask. */
 export const MASK_ALPHA = 0.5;
+/** HU of the CSF that blood in the ventricles and sulci replaces. */
+const CSF_HU = 5;
 
 export interface LesionLayer {
   lesion: Lesion;
@@ -61,15 +69,18 @@ export function compositeLesions(anat: SliceAnatomy, layers: readonly LesionLaye
   const changed = new Uint8Array(rows * cols);
   for (const { lesion, alpha } of layers) {
     let r0 = rows, r1 = -1, c0 = cols, c1 = -1;
+    let peak = 0;
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < cols; c++)
         if ((alpha[r * cols + c] as number) > 0) {
+          peak = Math.max(peak, alpha[r * cols + c] as number);
           if (r < r0) r0 = r;
           if (r > r1) r1 = r;
           if (c < c0) c0 = c;
           if (c > c1) c1 = c;
         }
-    if (r1 < 0) continue;
+    if (r1 < 0 || peak < MASK_ALPHA) continue;
+    const fillsCsf = lesion.subtype === 'intraventricular' || lesion.subtype === 'subarachnoid';
     const h = r1 - r0 + 1;
     const w = c1 - c0 + 1;
     const noise = correlatedNoise(rng, h, w, anat.summary.noiseSd);
@@ -82,8 +93,9 @@ export function compositeLesions(anat: SliceAnatomy, layers: readonly LesionLaye
         const k = r * cols + c;
         const al = alpha[k] as number;
         if (al <= 0) continue;
-        const target = lesion.hu + texture * fractalNoise(field, (a0 + c * dx) / 4, (b0 + r * dy) / 4, s / 4) + (noise[(r - r0) * w + (c - c0)] as number);
-        hu[k] = (hu[k] as number) + al * (target - (hu[k] as number));
+        const blood = lesion.hu + texture * fractalNoise(field, (a0 + c * dx) / 4, (b0 + r * dy) / 4, s / 4);
+        if (fillsCsf) hu[k] = (hu[k] as number) + al * (blood - CSF_HU);
+        else hu[k] = (hu[k] as number) + al * (blood + (noise[(r - r0) * w + (c - c0)] as number) - (hu[k] as number));
         changed[k] = 1;
         if (al >= MASK_ALPHA) mask[k] = (mask[k] as number) | bit;
       }
