@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, existsSync }
 import { join } from 'node:path';
 import { TMP_PREFIX } from '../core/atomic-write.js';
 import { writeDicomPart10, type DicomElement } from '../dicom/write-part10.js';
-import { checkResultStudy } from './check-study.js';
+import { checkResultStudy, type CheckedStudy } from './check-study.js';
 import { createProducer, IMPLEMENTATION_CLASS_UID, type InstanceRef } from './common.js';
 import { buildKeyImageDataset, SECONDARY_CAPTURE_STORAGE } from './key-images.js';
 import { buildKosDataset, KEY_OBJECT_SELECTION_STORAGE } from './kos.js';
@@ -42,13 +42,16 @@ export function studyFolderName(studyInstanceUid: string): string {
   return safe === '' || safe.startsWith('.') ? `study_${safe}` : safe;
 }
 
-/** SHA-256 over everything the objects say, so changed results get new SOP Instance UIDs. */
-function digestResults(study: ResultStudy): string {
+/**
+ * SHA-256 over everything the objects say (sources by SOP Instance UID, not by path, so moving
+ * the files keeps the UIDs), so changed results get new SOP Instance UIDs.
+ */
+function digestResults(study: ResultStudy, checked: CheckedStudy): string {
   const h = createHash('sha256');
-  for (const s of study.slices) {
-    h.update(`${s.file}\0${s.frame}\0${JSON.stringify(s.probabilities)}\0`);
+  study.slices.forEach((s, i) => {
+    h.update(`${checked.sources[i]?.sopInstanceUid ?? ''}\0${s.frame}\0${JSON.stringify(s.probabilities)}\0`);
     h.update(s.labels);
-  }
+  });
   h.update(JSON.stringify({ v: study.verdict, ml: study.volumeMl, z: study.zExtentMm, m: study.model }));
   for (const k of study.keyImages) h.update(`${k.sliceIndex}\0`).update(k.rgb.data);
   return h.digest('hex');
@@ -64,7 +67,7 @@ function buildResultFiles(study: ResultStudy, opts: DicomResultOptions): Pending
   const checked = checkResultStudy(study, opts.uidRoot);
   const p = createProducer(opts.softwareVersion, study.model, opts.now ?? new Date());
   const root = opts.uidRoot;
-  const digest = digestResults(study);
+  const digest = digestResults(study, checked);
   const seriesUid = (kind: string): string => deriveResultUid(root, 'series', kind, study.studyInstanceUid, study.seriesInstanceUid, study.model.name, study.model.version);
   const sopUid = (kind: string, index = 0): string => deriveResultUid(root, 'instance', kind, String(index), study.studyInstanceUid, study.seriesInstanceUid, digest);
   const trackingUid = (finding: string): string => deriveResultUid(root, 'tracking', finding, study.studyInstanceUid, study.seriesInstanceUid, digest);

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { isIchError } from '../../src/core/errors.js';
 import { deriveResultUid, writeDicomResults, type DicomResultOptions, type ResultStudy } from '../../src/dicom-out/index.js';
@@ -43,6 +43,13 @@ test('UIDs are valid, under the root, distinct; the same results give the same b
       assert.notEqual(f.sopInstanceUid, a.files[i]?.sopInstanceUid, 'changed results: new SOP Instance UID');
       assert.equal(f.seriesInstanceUid, a.files[i]?.seriesInstanceUid, 'same model on the same series: same result series');
     }
+    // The same sources in another folder: the same UIDs (sources are identified by UID, not path).
+    const moved = join(dir, 'moved');
+    mkdirSync(moved);
+    const movedStudy = { ...study, slices: study.slices.map((sl) => ({ ...sl, file: join(moved, basename(sl.file)) })) };
+    for (const sl of study.slices) cpSync(sl.file, join(moved, basename(sl.file)));
+    const m = await writeDicomResults(movedStudy, opts('m'));
+    assert.deepEqual(m.files.map((f) => f.sopInstanceUid), a.files.map((f) => f.sopInstanceUid));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
