@@ -67,17 +67,24 @@ export async function readOutputSlices(out: string, source: string, onlyPositive
   return result;
 }
 
-/** True when pixel k has bone (HU > 300) somewhere on each side along its row and its column. */
+/**
+ * True when pixel k is enclosed by the skull: of 8 rays from it (rows, columns, diagonals), at
+ * least 6 meet bone (HU > 300). A pixel outside the skull sees bone in at most about half of the
+ * directions; 2 rays may escape inside it through the orbits or foramina at the skull base.
+ */
 export function enclosedByBone(hu: Float32Array, rows: number, cols: number, k: number): boolean {
   const r = Math.floor(k / cols);
   const c = k % cols;
-  const bone = (rr: number, cc: number): boolean => (hu[rr * cols + cc] as number) > 300;
-  let left = false, right = false, up = false, down = false;
-  for (let x = c - 1; x >= 0 && !left; x--) left = bone(r, x);
-  for (let x = c + 1; x < cols && !right; x++) right = bone(r, x);
-  for (let y = r - 1; y >= 0 && !up; y--) up = bone(y, c);
-  for (let y = r + 1; y < rows && !down; y++) down = bone(y, c);
-  return left && right && up && down;
+  let hits = 0;
+  for (const [dy, dx] of [[0, 1], [0, -1], [1, 0], [-1, 0], [1, 1], [1, -1], [-1, 1], [-1, -1]] as const) {
+    for (let y = r + dy, x = c + dx; y >= 0 && y < rows && x >= 0 && x < cols; y += dy, x += dx) {
+      if ((hu[y * cols + x] as number) > 300) {
+        hits++;
+        break;
+      }
+    }
+  }
+  return hits >= 6;
 }
 
 /** mm from pixel k to the nearest bone pixel (HU > 300), searched within `maxMm`; Infinity if none. */
