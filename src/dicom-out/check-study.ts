@@ -10,6 +10,7 @@
  * source series UID under the UID root, the same for every object of that series.
  */
 import { ichError } from '../core/errors.js';
+import { HEMORRHAGE_SUBTYPES } from '../core/subtypes.js';
 import { COPIED_ATTRIBUTES, readSourceSlice, type SourceSlice } from './read-source.js';
 import type { ResultStudy } from './types.js';
 import { deriveResultUid } from './uids.js';
@@ -65,6 +66,8 @@ export function checkResultStudy(study: ResultStudy, uidRoot: string): CheckedSt
     if (src.rows !== slice.rows || src.columns !== slice.columns || slice.labels.length !== slice.rows * slice.columns) {
       throw ichError('ICH_E_BAD_DIMENSIONS', `${where}: labels are ${slice.rows}×${slice.columns} (${slice.labels.length} values), the source is ${src.rows}×${src.columns}`, { file });
     }
+    const badLabel = slice.labels.find((v) => v > HEMORRHAGE_SUBTYPES.length);
+    if (badLabel !== undefined) throw ichError('ICH_E_INTERNAL', `${where}: label value ${badLabel} is not 0..${HEMORRHAGE_SUBTYPES.length}`, { file });
     const complete = src.position && src.orientation && src.pixelSpacing;
     if (!complete) {
       if (hasBlood(slice.labels)) throw ichError('ICH_E_NO_GEOMETRY', `${where}: ${!src.position ? 'ImagePositionPatient' : !src.orientation ? 'ImageOrientationPatient' : 'PixelSpacing'} is missing on a slice with blood`, { file });

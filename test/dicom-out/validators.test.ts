@@ -1,7 +1,8 @@
 /**
  * The third-party checkers on everything dicom-out writes: dciodvfy (dicom3tools) reports no
  * error for any file (warnings are counted and printed), dsrdump (dcmtk) reads the SR and KOS
- * without complaint. A bleeding study (SR, SEG, SC ×3, KO) and a clean one.
+ * without complaint. A bleeding study (SR, SEG, SC ×3, KO), a clean one, and one the classifier
+ * calls positive with nothing segmented (SR groups without SEG references).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,10 +14,15 @@ import { buildResultStudy, makeTempDir, readStudyUids, requireTool, UID_ROOT, wr
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 
-async function writeFixture(dir: string, minSubtypes: number): Promise<DicomResults> {
-  const src = writeSourceStudy(join(dir), 11, minSubtypes);
+type Label = 'bleeding' | 'clean' | 'classified-only';
+
+/** `classified-only`: the verdict says hemorrhage but nothing was segmented (SR groups without a SEG). */
+async function writeFixture(dir: string, label: Label): Promise<DicomResults> {
+  const src = writeSourceStudy(join(dir), 11, label === 'clean' ? 0 : 2);
   const uids = readStudyUids(src.files[0] as string);
-  return writeDicomResults(buildResultStudy(src, uids.study, uids.series), { outDir: join(dir, 'out'), uidRoot: UID_ROOT, softwareVersion: '0.1.0', now: NOW });
+  const study = buildResultStudy(src, uids.study, uids.series);
+  const final = label === 'classified-only' ? { ...study, slices: study.slices.map((s) => ({ ...s, labels: new Uint8Array(s.labels.length) })) } : study;
+  return writeDicomResults(final, { outDir: join(dir, 'out'), uidRoot: UID_ROOT, softwareVersion: '0.1.0', now: NOW });
 }
 
 function dciodvfy(file: string): { errors: string[]; warnings: string[]; iod: string } {
@@ -25,12 +31,12 @@ function dciodvfy(file: string): { errors: string[]; warnings: string[]; iod: st
   return { errors: lines.filter((l) => /^Error/.test(l)), warnings: lines.filter((l) => /^Warning/.test(l)), iod: lines.find((l) => !/^(Error|Warning)/.test(l)) ?? '' };
 }
 
-for (const [label, minSubtypes] of [['bleeding', 2], ['clean', 0]] as const) {
+for (const label of ['bleeding', 'clean', 'classified-only'] as const) {
   test(`dciodvfy: no errors and no warnings on every object of a ${label} study; dsrdump reads SR and KOS`, async (t) => {
     if (!requireTool('dciodvfy', ['-help'], t, 'dicom3tools') || !requireTool('dsrdump', ['--version'], t, 'dcmtk')) return;
     const dir = makeTempDir(`validators-${label}`);
     try {
-      const written = await writeFixture(dir, minSubtypes);
+      const written = await writeFixture(dir, label);
       const kinds = written.files.map((f) => f.kind).sort();
       assert.deepEqual(kinds, label === 'bleeding' ? ['kos', 'sc', 'sc', 'sc', 'seg', 'sr'] : ['kos', 'sc', 'sc', 'sc', 'sr']);
       const expectedIod = { sr: 'Comprehensive3DSR', seg: 'Segmentation', sc: 'SCImage', kos: 'KeyObjectSelectionDocument' };
@@ -50,7 +56,7 @@ for (const [label, minSubtypes] of [['bleeding', 2], ['clean', 0]] as const) {
           if (f.kind === 'sr') {
             assert.match(d.stdout, /Verification Flag\s+: UNVERIFIED/);
             assert.match(d.stdout, /Completion Flag\s+: COMPLETE/);
-            assert.match(d.stdout, new RegExp(`"Intracranial hemorrhage"\\)=\\(${label === 'bleeding' ? '52101004,SCT,"Present"' : '272519000,SCT,"Absent"'}\\)`));
+            assert.match(d.stdout, new RegExp(`"Intracranial hemorrhage"\\)=\\(${label === 'clean' ? '272519000,SCT,"Absent"' : '52101004,SCT,"Present"'}\\)`));
           }
         }
       }
