@@ -135,7 +135,12 @@ export function sopRefElements(r: Pick<InstanceRef, 'sopClassUid' | 'sopInstance
 /** Hierarchical SOP Instance Reference Macro (Table C.17-3): one study → its series → their instances. */
 export function evidenceItem(studyInstanceUid: string, refs: readonly InstanceRef[]): DicomElement[] {
   const bySeries = new Map<string, InstanceRef[]>();
-  for (const r of refs) bySeries.set(r.seriesInstanceUid, [...(bySeries.get(r.seriesInstanceUid) ?? []), r]);
+  const seen = new Set<string>();
+  for (const r of refs) {
+    if (seen.has(r.sopInstanceUid)) continue; // frames of one multi-frame source: one instance
+    seen.add(r.sopInstanceUid);
+    bySeries.set(r.seriesInstanceUid, [...(bySeries.get(r.seriesInstanceUid) ?? []), r]);
+  }
   return [
     { tag: 0x0020000d, vr: 'UI', value: studyInstanceUid, copied: true },
     {

@@ -93,6 +93,12 @@ function segmentItem(s: SegmentPlan, model: Producer['model']): DicomElement[] {
   ];
 }
 
+function uniqueSources(list: readonly (CheckedStudy['sources'][number] | undefined)[]): { sopClassUid: string; sopInstanceUid: string }[] {
+  const seen = new Map<string, { sopClassUid: string; sopInstanceUid: string }>();
+  for (const s of list) if (s && !seen.has(s.sopInstanceUid)) seen.set(s.sopInstanceUid, { sopClassUid: s.sopClassUid, sopInstanceUid: s.sopInstanceUid });
+  return [...seen.values()];
+}
+
 export interface SegIdentity {
   seriesInstanceUid: string;
   sopInstanceUid: string;
@@ -170,7 +176,8 @@ export function buildSegDataset(study: ResultStudy, checked: CheckedStudy, segme
       vr: 'SQ',
       value: [[
         { tag: 0x0020000e, vr: 'UI', value: study.seriesInstanceUid, copied: true },
-        { tag: 0x0008114a, vr: 'SQ', value: usedSlices.map((s) => sourceRef(s).filter((e) => e.tag !== 0x00081160)) },
+        // One item per source instance (a multi-frame source is listed once, without frame numbers).
+        { tag: 0x0008114a, vr: 'SQ', value: uniqueSources(usedSlices.map((s) => checked.sources[s])).map((src) => sopRefElements(src)) },
       ]],
     },
     { tag: 0x7fe00010, vr: 'OB', value: packFrames(study, frames) },
