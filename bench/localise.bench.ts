@@ -11,7 +11,7 @@ import { SUBTYPES } from '../src/core/subtypes.js';
 import { DEFAULT_BLEED_MASK_PARAMS, type BleedMaskParams } from '../src/infer/localise/bleed-mask.js';
 import { createMaskScorer, type MaskScores } from '../src/infer/localise/score-masks.js';
 import { sliceImageId } from '../src/infer/localise/write-outputs.js';
-import { resolveModelDir } from '../src/infer/model-card.js';
+import { resolveModelDir } from '../src/model/card/model-card.js';
 import { planPrediction, predictPlanned } from '../src/infer/predict.js';
 import { openScorer } from '../src/infer/scorer.js';
 import { rocAuc } from '../src/model/metrics.js';

@@ -6,7 +6,7 @@
  * skipped, so a folder with junk in it still gets a verdict.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { ichError, toIchError, type IchErrorCode } from '../core/errors.js';
 import { readDicomHeader, slicePosition, type CtMeta } from '../dicom/index.js';
 import { walkFiles } from '../core/walk-files.js';
@@ -92,4 +92,13 @@ export function groupIntoSeries(files: readonly string[], onFile?: () => void): 
   for (const s of series) s.slices.sort(compareSlices);
   series.sort((a, b) => (a.studyInstanceUid === b.studyInstanceUid ? (a.seriesInstanceUid < b.seriesInstanceUid ? -1 : 1) : a.studyInstanceUid < b.studyInstanceUid ? -1 : 1));
   return { series, failures };
+}
+
+/**
+ * Kaggle image id of a slice: the file name without `.dcm` when it looks like `ID_<hex>` (RSNA
+ * and ichscan synth name files that way), else the SOPInstanceUID (RSNA stores `ID_…` there too).
+ */
+export function imageIdOf(slice: { file: string; sopInstanceUid: string }): string {
+  const b = basename(slice.file).replace(/\.dcm$/i, '');
+  return /^ID_[0-9a-fA-F]+$/.test(b) ? b : slice.sopInstanceUid;
 }

@@ -7,7 +7,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { ichError } from '../core/errors.js';
 import { KAGGLE_EPS, SUBTYPES, SUBTYPE_INDEX } from '../core/subtypes.js';
-import { parseLabelKey } from '../data/labels.js';
+import { parseLabelKey } from './labels.js';
 
 const K = SUBTYPES.length;
 

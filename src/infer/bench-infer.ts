@@ -10,8 +10,8 @@ import { createRng } from '../core/random.js';
 import { SUBTYPES } from '../core/subtypes.js';
 import { WINDOW_STACKS } from '../core/windows.js';
 import type { Image } from '../core/tensor.js';
-import { MODEL_FORMAT, type ModelCard } from './model-card.js';
-import { writeModelFolder } from './model-folder.js';
+import { MODEL_FORMAT, type ModelCard } from '../model/card/model-card.js';
+import { writeModelFolder } from '../model/card/model-folder.js';
 import { planPrediction, predictPlanned } from './predict.js';
 import type { SeriesScorer } from './scorer.js';
 

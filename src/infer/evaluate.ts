@@ -21,7 +21,7 @@ import {
   type CalibrationBin,
   type ConfusionAtThreshold,
 } from '../model/metrics.js';
-import type { ImagePredictions } from './submission.js';
+import type { ImagePredictions } from '../data/submission.js';
 
 const K = SUBTYPES.length;
 

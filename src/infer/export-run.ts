@@ -14,8 +14,8 @@ import { exportLayersModelToOnnx } from '../model/onnx/export.js';
 import { createOnnxEngine, createTfjsEngine } from '../model/onnx/runner.js';
 import { readModelDir } from '../train/model-io.js';
 import { BEST_MODEL_DIR, readEpochRecords, readRunConfig } from '../train/run-dir.js';
-import { MODEL_FORMAT, type ModelCard } from './model-card.js';
-import { writeModelFolder } from './model-folder.js';
+import { MODEL_FORMAT, type ModelCard } from '../model/card/model-card.js';
+import { writeModelFolder } from '../model/card/model-folder.js';
 
 /** Largest |ONNX − tfjs| tolerated by an export (parity tests reach ~1e-6). */
 export const EXPORT_TOLERANCE = 1e-4;

@@ -7,10 +7,11 @@ import { ichError } from '../core/errors.js';
 import { sliceImageId } from './localise/write-outputs.js';
 import type { VolumeRecord } from './localise/volume.js';
 import { SUBTYPES } from '../core/subtypes.js';
-import type { FileFailure } from './collect-series.js';
-import { imageIdOf, planPrediction, predictPlanned, type PredictOptions } from './predict.js';
+import type { FileFailure } from '../data/collect-series.js';
+import { planPrediction, predictPlanned, type PredictOptions } from './predict.js';
+import { imageIdOf } from '../data/collect-series.js';
 import type { SeriesScorer } from './scorer.js';
-import type { ImagePredictions } from './submission.js';
+import type { ImagePredictions } from '../data/submission.js';
 
 export interface FolderPredictions extends ImagePredictions {
   studyOfImage: Map<string, string>;

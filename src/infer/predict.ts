@@ -5,7 +5,6 @@
  * Unreadable files and undecodable slices are reported and skipped; the rest goes on.
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { toIchError } from '../core/errors.js';
 import { SUBTYPES, type Subtype } from '../core/subtypes.js';
 import type { Image } from '../core/tensor.js';
@@ -15,8 +14,8 @@ import { createHuMapper, preprocessDecoded, resolveHuMapParams } from '../prepro
 import { DEFAULT_BLEED_MASK_PARAMS, type BleedMaskParams } from './localise/bleed-mask.js';
 import { localiseSeries, type KeyImage, type LocaliseSliceInput, type SeriesLocalisation } from './localise/localise-series.js';
 import type { VolumeRecord } from './localise/volume.js';
-import { collectInputFiles, groupIntoSeries, type FileFailure, type SeriesGroup, type SliceRef } from './collect-series.js';
-import { studyThresholdOf, thresholdOf } from './model-card.js';
+import { collectInputFiles, groupIntoSeries, type FileFailure, type SeriesGroup, type SliceRef } from '../data/collect-series.js';
+import { studyThresholdOf, thresholdOf } from '../model/card/model-card.js';
 import type { SeriesScorer } from './scorer.js';
 import { computeVerdict, toProbabilityRecord, type SliceScore, type Verdict } from './verdict.js';
 
@@ -66,15 +65,6 @@ export interface PredictOptions {
   onSeriesLocalised?: (s: LocalisedSeries) => Promise<void> | void;
   /** Called once per study, when its last series is done, with the study and its verdict's series. */
   onStudyLocalised?: (study: StudyPrediction, top: LocalisedSeries) => Promise<void> | void;
-}
-
-/**
- * Kaggle image id of a slice: the file name without `.dcm` when it looks like `ID_<hex>` (RSNA
- * and ichscan synth name files that way), else the SOPInstanceUID (RSNA stores `ID_…` there too).
- */
-export function imageIdOf(slice: { file: string; sopInstanceUid: string }): string {
-  const b = basename(slice.file).replace(/\.dcm$/i, '');
-  return /^ID_[0-9a-fA-F]+$/.test(b) ? b : slice.sopInstanceUid;
 }
 
 async function decodeCached(file: string, cache: Map<string, DecodedDicom>): Promise<DecodedDicom> {

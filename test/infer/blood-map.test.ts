@@ -1,5 +1,5 @@
 /**
- * Blood-map slice features (src/infer/blood-map.ts) on hand-made maps and cavities, and a model
+ * Blood-map slice features (src/model/features/blood-map.ts) on hand-made maps and cavities, and a model
  * folder with a blood segmenter (`trunk.bloodMap`) scored end to end: the scorer's output equals the
  * head applied by hand to HU + blood-map features, with and without flip TTA.
  */
@@ -16,12 +16,14 @@ import { WINDOW_STACKS } from '../../src/core/windows.js';
 import { BLEEDSEG_STRIDE, buildBleedSeg } from '../../src/model/architectures/bleedseg.js';
 import { exportLayersModelToOnnx } from '../../src/model/onnx/export.js';
 import { createOnnxEngine } from '../../src/model/onnx/runner.js';
-import { computeBloodMapFeatures, computeCavityCells } from '../../src/infer/blood-map.js';
-import { computeHuFeatureRows, countHuRowFeatures, type SliceCavity } from '../../src/infer/hu-features.js';
-import { MODEL_FORMAT, readModelCard, type ModelCard } from '../../src/infer/model-card.js';
-import { buildLogisticHeadOnnx, writeModelFolder } from '../../src/infer/model-folder.js';
-import { computeBloodMaps, openScorer, stackEmbeddings } from '../../src/infer/scorer.js';
-import { applyLogisticHead } from '../../src/infer/default-model/logistic.js';
+import { computeBloodMapFeatures, computeCavityCells } from '../../src/model/features/blood-map.js';
+import { computeHuFeatureRows, countHuRowFeatures } from '../../src/model/features/hu-features.js';
+import type { SliceCavity } from '../../src/model/features/cavity.js';
+import { MODEL_FORMAT, readModelCard, type ModelCard } from '../../src/model/card/model-card.js';
+import { buildLogisticHeadOnnx, writeModelFolder } from '../../src/model/card/model-folder.js';
+import { openScorer } from '../../src/infer/scorer.js';
+import { computeBloodMaps, stackEmbeddings } from '../../src/model/features/slice-context.js';
+import { applyLogisticHead } from '../../src/train/default-model/logistic.js';
 
 /** An 8×8 slice whose cavity is the left half (x < 4). */
 function halfCavity(): SliceCavity {

@@ -14,7 +14,7 @@ import { runCliCaptured } from '../helpers/cli.js';
 import { readDicomHeader } from '../../src/dicom/index.js';
 import { SUBTYPES } from '../../src/core/subtypes.js';
 import { weightedLogLoss } from '../../src/model/metrics.js';
-import { readPredictionsCsv } from '../../src/infer/submission.js';
+import { readPredictionsCsv } from '../../src/data/submission.js';
 import { readLabelsCsv, labelBitsToVector } from '../../src/data/labels.js';
 import type { ImageId } from '../../src/core/ids.js';
 import { writeTinyModel } from './tiny-model.js';

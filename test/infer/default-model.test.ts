@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runDemo } from '../../src/infer/demo.js';
-import { packageModelsDir, readModelCard } from '../../src/infer/model-card.js';
-import { readPredictionsCsv } from '../../src/infer/submission.js';
+import { packageModelsDir, readModelCard } from '../../src/model/card/model-card.js';
+import { readPredictionsCsv } from '../../src/data/submission.js';
 import { readLabelsCsv } from '../../src/data/labels.js';
 import type { ImageId } from '../../src/core/ids.js';
-import { chooseStudyThreshold, computeStudyScores } from '../../src/infer/default-model/study-threshold.js';
+import { chooseStudyThreshold, computeStudyScores } from '../../src/train/default-model/study-threshold.js';
 
 test('study threshold: Youden point of pooled study maxima, halfway to the next lower score', () => {
   // two studies from slice scores (max per study): A = max(0.05, 0.1) = 0.1 clean, B = 0.4 bleeding

@@ -14,11 +14,12 @@ import { SUBTYPES } from '../../src/core/subtypes.js';
 import type { Image } from '../../src/core/tensor.js';
 import { WINDOW_STACKS } from '../../src/core/windows.js';
 import { createOnnxEngine } from '../../src/model/onnx/runner.js';
-import { derivedTrunkPath, ensureDerivedTrunk, trunkFeatureCount } from '../../src/infer/derive-trunk.js';
-import { MODEL_FORMAT, type ModelCard } from '../../src/infer/model-card.js';
-import { buildLogisticHeadOnnx, writeModelFolder } from '../../src/infer/model-folder.js';
-import { buildContextBatch, openScorer } from '../../src/infer/scorer.js';
-import { applyLogisticHead } from '../../src/infer/default-model/logistic.js';
+import { derivedTrunkPath, ensureDerivedTrunk, trunkFeatureCount } from '../../src/model/onnx/derive-trunk.js';
+import { MODEL_FORMAT, type ModelCard } from '../../src/model/card/model-card.js';
+import { buildLogisticHeadOnnx, writeModelFolder } from '../../src/model/card/model-folder.js';
+import { openScorer } from '../../src/infer/scorer.js';
+import { buildContextBatch } from '../../src/model/features/slice-context.js';
+import { applyLogisticHead } from '../../src/train/default-model/logistic.js';
 
 const cache = mkdtempSync(join(tmpdir(), 'ichscan-trunk-cache-'));
 const saved = process.env['ICHSCAN_CACHE'];

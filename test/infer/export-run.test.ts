@@ -13,7 +13,7 @@ import { buildModel } from '../../src/model/architectures/index.js';
 import { writeModelDir } from '../../src/train/model-io.js';
 import { BEST_MODEL_DIR, createRunDir } from '../../src/train/run-dir.js';
 import type { TrainConfig } from '../../src/train/config.js';
-import { readModelCard } from '../../src/infer/model-card.js';
+import { readModelCard } from '../../src/model/card/model-card.js';
 import { runCliCaptured } from '../helpers/cli.js';
 
 test('export: run → model folder with card from config.json, parity checked', async () => {

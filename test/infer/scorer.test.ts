@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Image } from '../../src/core/tensor.js';
-import { buildContextBatch, neighbourIndex, neighbourTable, stackEmbeddings } from '../../src/infer/scorer.js';
+import { buildContextBatch, neighbourIndex, neighbourTable, stackEmbeddings } from '../../src/model/features/slice-context.js';
 
 /** 1×2 images with 2 channels whose values encode (slice, x, channel). */
 function slices(n: number): Image<'uint8'>[] {

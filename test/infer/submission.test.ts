@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatProbability, formatSubmission, readPredictionsCsv } from '../../src/infer/submission.js';
+import { formatProbability, formatSubmission, readPredictionsCsv } from '../../src/data/submission.js';
 
 test('formatSubmission: header ID,Label, 6 rows per image, sorted, clipped to the metric range', () => {
   const text = formatSubmission({ imageIds: ['ID_b2', 'ID_a1'], probabilities: Float32Array.from([0, 0.5, 1, 0.25, 0.125, 0.75, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) });

@@ -8,8 +8,8 @@ import { createRng } from '../../src/core/random.js';
 import { SUBTYPES } from '../../src/core/subtypes.js';
 import { WINDOW_STACKS } from '../../src/core/windows.js';
 import { exportLayersModelToOnnx } from '../../src/model/onnx/export.js';
-import { MODEL_FORMAT, type ModelCard } from '../../src/infer/model-card.js';
-import { writeModelFolder } from '../../src/infer/model-folder.js';
+import { MODEL_FORMAT, type ModelCard } from '../../src/model/card/model-card.js';
+import { writeModelFolder } from '../../src/model/card/model-folder.js';
 
 export async function writeTinyModel(dir: string, seed = 3): Promise<ModelCard> {
   tf.env().set('PROD', true);

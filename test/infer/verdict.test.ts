@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { SUBTYPES, type Subtype } from '../../src/core/subtypes.js';
 import { computeVerdict, type SliceScore } from '../../src/infer/verdict.js';
 import { join } from 'node:path';
-import { groupIntoSeries } from '../../src/infer/collect-series.js';
+import { groupIntoSeries } from '../../src/data/collect-series.js';
 import { slicePosition } from '../../src/dicom/index.js';
 import { requireSharedData } from '../helpers/shared-data.js';
 import type { CtMeta } from '../../src/dicom/index.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Command } from '../command.js';
 import { getBool, getInt, getNumber, getString } from '../args.js';
 import { ichError } from '../../core/errors.js';
-import { resolveModelDir, readModelCard } from '../../infer/model-card.js';
+import { resolveModelDir, readModelCard } from '../../model/card/model-card.js';
 import { openScorer } from '../../infer/scorer.js';
 import { measureStudyLatency, measureThroughput, removeTemp, writeBenchModelFolder } from '../../infer/bench-infer.js';
 import { ENGINE_FLAGS, parseEngineOptions } from './infer-flags.js';

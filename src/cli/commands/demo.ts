@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { formatLocalisation } from './evaluate.js';
 import { getBool, getInt, getString } from '../args.js';
-import { resolveModelDir } from '../../infer/model-card.js';
+import { resolveModelDir } from '../../model/card/model-card.js';
 import { runDemo } from '../../infer/demo.js';
 
 export const demoCommand: Command = {

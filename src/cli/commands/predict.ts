@@ -7,7 +7,7 @@ import { getBool, getInt, getString } from '../args.js';
 import { ichError } from '../../core/errors.js';
 import { createProgress } from '../../core/progress.js';
 import { SUBTYPES } from '../../core/subtypes.js';
-import { resolveModelDir } from '../../infer/model-card.js';
+import { resolveModelDir } from '../../model/card/model-card.js';
 import { openScorer } from '../../infer/scorer.js';
 import { planPrediction, predictPlanned, type PredictOptions, type StudyPrediction } from '../../infer/predict.js';
 import { prepareOutputDir, renderKeyOverlays, writeSeriesMasks } from '../../infer/localise/write-outputs.js';

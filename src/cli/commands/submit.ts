@@ -8,10 +8,10 @@ import type { Command } from '../command.js';
 import { getBool, getString, requireString } from '../args.js';
 import { ichError } from '../../core/errors.js';
 import { createProgress } from '../../core/progress.js';
-import { resolveModelDir } from '../../infer/model-card.js';
+import { resolveModelDir } from '../../model/card/model-card.js';
 import { openScorer } from '../../infer/scorer.js';
 import { fillFailedImages, predictImages } from '../../infer/predict-images.js';
-import { formatSubmission } from '../../infer/submission.js';
+import { formatSubmission } from '../../data/submission.js';
 import { ENGINE_FLAGS, SCORING_FLAGS, parseEngineOptions, parseTta } from './infer-flags.js';
 
 export const submitCommand: Command = {

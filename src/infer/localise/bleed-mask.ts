@@ -10,7 +10,7 @@
  * partial-volume seam and calcification a threshold alone keeps.
  */
 import type { Plane } from '../../core/tensor.js';
-import type { SliceCavity } from '../hu-features.js';
+import type { SliceCavity } from '../../model/features/cavity.js';
 
 export interface BleedMaskParams {
   /** Minimum segmenter probability (bilinearly upsampled map). */

@@ -7,7 +7,7 @@
 import { HEMORRHAGE_SUBTYPES, type Subtype } from '../../core/subtypes.js';
 import type { Image, Plane } from '../../core/tensor.js';
 import type { WindowPreset } from '../../core/windows.js';
-import { computeSliceCavity } from '../hu-features.js';
+import { computeSliceCavity } from '../../model/features/cavity.js';
 import type { Verdict } from '../verdict.js';
 import { computeBleedMask, growCavity, type BleedMaskParams } from './bleed-mask.js';
 import { computeEdgeDistance, labelComponents, labelRegions, type HemorrhageSubtype } from './regions.js';

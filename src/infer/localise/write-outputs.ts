@@ -13,7 +13,8 @@ import { ichError } from '../../core/errors.js';
 import type { Image } from '../../core/tensor.js';
 import { decodeDicom } from '../../dicom/index.js';
 import { encodePng } from '../../preprocess/index.js';
-import { computeSourceHu, imageIdOf, type LocalisedSeries, type StudyPrediction } from '../predict.js';
+import { computeSourceHu, type LocalisedSeries, type StudyPrediction } from '../predict.js';
+import { imageIdOf } from '../../data/collect-series.js';
 import { renderOverlay } from './overlay.js';
 
 /** Kaggle-style image id of a slice, `#<frame>` appended for frames after the first (as submissions do). */

@@ -11,10 +11,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ichError, toIchError } from '../core/errors.js';
-import { SUBTYPES, type Subtype } from '../core/subtypes.js';
-import type { WindowPreset } from '../core/windows.js';
-import type { TrunkRecipe } from './derive-trunk.js';
+import { ichError, toIchError } from '../../core/errors.js';
+import { SUBTYPES, type Subtype } from '../../core/subtypes.js';
+import type { WindowPreset } from '../../core/windows.js';
+import type { TrunkRecipe } from '../onnx/derive-trunk.js';
 
 export const MODEL_CARD_FILE = 'model.json';
 export const MODEL_FORMAT = 'ichscan-model/1';
@@ -63,7 +63,7 @@ export interface ModelCard {
 
 /** The package's `models/` folder (dist/src/infer → ../../../models). */
 export function packageModelsDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models');
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'models');
 }
 
 /** `--model` value: a folder path, or the name of a shipped model (`default`). */

@@ -5,8 +5,8 @@
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ichError } from '../core/errors.js';
-import { OnnxGraphBuilder } from '../model/onnx/graph-builder.js';
+import { ichError } from '../../core/errors.js';
+import { OnnxGraphBuilder } from '../onnx/graph-builder.js';
 import { MODEL_CARD_FILE, type ModelCard } from './model-card.js';
 
 function writeAtomic(file: string, data: Uint8Array | string): void {

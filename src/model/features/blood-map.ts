@@ -8,8 +8,8 @@
  * - bloodMassLog: log(1 + Σ p over cavity cells), the soft area, graded for small bleeds;
  * and one series feature: the series' max of bloodMaxSmoothP (a bleed anywhere in the head).
  */
-import type { Plane } from '../core/tensor.js';
-import type { SliceCavity } from './hu-features.js';
+import type { Plane } from '../../core/tensor.js';
+import type { SliceCavity } from './cavity.js';
 
 export const BLOOD_MAP_FEATURE_NAMES = ['bloodCellsLog', 'bloodMaxSmoothP', 'bloodMassLog'] as const;
 export const BLOOD_MAP_FEATURES = BLOOD_MAP_FEATURE_NAMES.length;

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { SymbolicTensor } from '@tensorflow/tfjs';
-import { ichError } from '../core/errors.js';
+import { ichError } from '../../core/errors.js';
 
 /** `$ICHSCAN_CACHE`, else `~/.cache/ichscan`. */
 export function ichscanCacheDir(): string {
@@ -45,8 +45,8 @@ export async function ensureDerivedTrunk(recipe: TrunkRecipe, size: number, chan
   const tf = await import('@tensorflow/tfjs');
   tf.env().set('PROD', true);
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
-  const { loadInceptionV3Trunk } = await import('../model/architectures/index.js');
-  const { exportLayersModelToOnnx } = await import('../model/onnx/export.js');
+  const { loadInceptionV3Trunk } = await import('../architectures/index.js');
+  const { exportLayersModelToOnnx } = await import('./export.js');
   const trunk = await loadInceptionV3Trunk(size, channels);
   let model;
   if (recipe === 'nsfwjs-inceptionv3-gap') {

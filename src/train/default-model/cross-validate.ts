@@ -7,7 +7,7 @@
 import { concatFloat32 } from '../../core/tensor.js';
 import { SUBTYPES } from '../../core/subtypes.js';
 import { rocAuc, column, weightedLogLoss, logLossPerClass, studyAuc } from '../../model/metrics.js';
-import { stackEmbeddings } from '../scorer.js';
+import { stackEmbeddings } from '../../model/features/slice-context.js';
 import type { EmbeddedSeries } from './embed-dataset.js';
 import { applyLogisticHead, fitLogisticHead, type LogisticHead, type LogisticOptions } from './logistic.js';
 

@@ -17,10 +17,10 @@ import { preprocessDecoded } from '../../preprocess/index.js';
 import { labelBitsToVector, readLabelsCsv } from '../../data/labels.js';
 import type { ImageId } from '../../core/ids.js';
 import type { InferenceEngine } from '../../model/onnx/runner.js';
-import { collectInputFiles, groupIntoSeries } from '../collect-series.js';
-import { imageIdOf } from '../predict.js';
-import { buildContextBatch, computeBloodMaps } from '../scorer.js';
-import { computeHuFeatureRows, countHuRowFeatures } from '../hu-features.js';
+import { collectInputFiles, groupIntoSeries } from '../../data/collect-series.js';
+import { imageIdOf } from '../../data/collect-series.js';
+import { buildContextBatch, computeBloodMaps } from '../../model/features/slice-context.js';
+import { computeHuFeatureRows, countHuRowFeatures } from '../../model/features/hu-features.js';
 
 /** A blood segmenter (blood.onnx) and its output stride. */
 export interface BloodMapEngine {

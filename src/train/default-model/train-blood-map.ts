@@ -3,7 +3,7 @@
  * synthetic studies' masks and exports it to ONNX for the model folder (`blood.onnx`, read by the
  * scorer through the card's `trunk.bloodMap`). Resumable: rerun the same command after a kill.
  *
- * Run: node dist/src/infer/default-model/train-blood-map.js --synth <dir> [--synth <dir>]... --val <dir>
+ * Run: node dist/src/train/default-model/train-blood-map.js --synth <dir> [--synth <dir>]... --val <dir>
  *        --run <run dir> --out <blood.onnx> [--steps 1500] [--batch 16] [--crop 128] [--lr 0.002] [--seed 1]
  *        [--lr-decay-step N --lr-decay 0.25]
  *        [--heldout <synth dir>]...
@@ -22,10 +22,10 @@ import { initBackend } from '../../model/engine/index.js';
 import { exportLayersModelToOnnx } from '../../model/onnx/export.js';
 import { createOnnxEngine, type InferenceEngine } from '../../model/onnx/runner.js';
 import { rocAuc } from '../../model/metrics.js';
-import { HU_FEATURES } from '../hu-features.js';
+import { HU_FEATURES } from '../../model/features/hu-features.js';
 import { embedLabelledFolder, huEmbedder, readSynthManifest } from './embed-dataset.js';
-import { readMaskedSlices, type CropOptions, type MaskedSlice } from '../../train/blood-masks.js';
-import { trainSegmenter } from '../../train/train-segmenter.js';
+import { readMaskedSlices, type CropOptions, type MaskedSlice } from '../blood-masks.js';
+import { trainSegmenter } from '../train-segmenter.js';
 
 const SIZE = 256;
 const WINDOWS = [...(WINDOW_STACKS['bss'] ?? [])];

@@ -4,11 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng } from '../../src/core/random.js';
-import { applyLogisticHead, fitLogisticHead } from '../../src/infer/default-model/logistic.js';
-import { buildLogisticHeadOnnx } from '../../src/infer/model-folder.js';
-import { createOnnxEngine } from '../../src/model/onnx/runner.js';
-import { rocAuc, column } from '../../src/model/metrics.js';
+import { createRng } from '../../../src/core/random.js';
+import { applyLogisticHead, fitLogisticHead } from '../../../src/train/default-model/logistic.js';
+import { buildLogisticHeadOnnx } from '../../../src/model/card/model-folder.js';
+import { createOnnxEngine } from '../../../src/model/onnx/runner.js';
+import { rocAuc, column } from '../../../src/model/metrics.js';
 
 function dataset(n: number, F: number, seed: number): { x: Float32Array; y: Float32Array } {
   const rng = createRng(seed);
