@@ -3,7 +3,7 @@
  * written as one set of result objects. Errors name the study and the files:
  * - ICH_E_STUDY_INCONSISTENT: a copied patient/study attribute differs between slices, or a source
  *   is not in the Study/Series it was scored for, or slices name different frames of reference;
- * - ICH_E_BAD_DIMENSIONS: a label map does not match its source's Rows × Columns;
+ * - ICH_E_BAD_DIMENSIONS: a label map does not match its source's Rows × Columns, or slices differ in size;
  * - ICH_E_NO_GEOMETRY: a slice with blood (a SEG frame) lacks position, orientation or spacing;
  * - ICH_E_MIXED_ORIENTATION: slices differ in orientation or pixel spacing.
  * Documented fallback: sources without a FrameOfReferenceUID (RSNA's) get one derived from the
@@ -65,6 +65,10 @@ export function checkResultStudy(study: ResultStudy, uidRoot: string): CheckedSt
     if (src.frameOfReferenceUid !== first.frameOfReferenceUid) throw ichError('ICH_E_STUDY_INCONSISTENT', `${where}: FrameOfReferenceUID differs from ${first.file}`, { file });
     if (src.rows !== slice.rows || src.columns !== slice.columns || slice.labels.length !== slice.rows * slice.columns) {
       throw ichError('ICH_E_BAD_DIMENSIONS', `${where}: labels are ${slice.rows}×${slice.columns} (${slice.labels.length} values), the source is ${src.rows}×${src.columns}`, { file });
+    }
+    const size0 = study.slices[0] as ResultStudy['slices'][number];
+    if (slice.rows !== size0.rows || slice.columns !== size0.columns) {
+      throw ichError('ICH_E_BAD_DIMENSIONS', `${where}: ${slice.rows}×${slice.columns}, the first slice is ${size0.rows}×${size0.columns} (one SEG needs one size)`, { file });
     }
     const badLabel = slice.labels.find((v) => v > HEMORRHAGE_SUBTYPES.length);
     if (badLabel !== undefined) throw ichError('ICH_E_INTERNAL', `${where}: label value ${badLabel} is not 0..${HEMORRHAGE_SUBTYPES.length}`, { file });

@@ -23,11 +23,17 @@ export interface Producer {
   dateTime: string;
 }
 
-export function createProducer(softwareVersion: string, model: { name: string; version: string }, now: Date): Producer {
+/** Printable ASCII without backslash (the writer's default repertoire), so any model name can be written. */
+function toDefaultRepertoire(text: string): string {
+  return text.replace(/[^\x20-\x5b\x5d-\x7e]/g, '_');
+}
+
+export function createProducer(softwareVersion: string, modelIn: { name: string; version: string }, now: Date): Producer {
+  const model = { name: toDefaultRepertoire(modelIn.name) || 'unnamed', version: toDefaultRepertoire(modelIn.version) || 'unknown' };
   const iso = now.toISOString(); // UTC: 2026-12-01T20:34:15.123Z
   const date = iso.slice(0, 10).replace(/-/g, '');
   const time = iso.slice(11, 19).replace(/:/g, '');
-  return { softwareVersion, model, date, time, dateTime: `${date}${time}+0000` };
+  return { softwareVersion: toDefaultRepertoire(softwareVersion), model, date, time, dateTime: `${date}${time}+0000` };
 }
 
 /** Code Sequence Macro (Table 8.8-1) attributes of one item. */

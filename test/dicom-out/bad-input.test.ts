@@ -33,6 +33,7 @@ const CASES: Case[] = [
   { name: 'one slice is tilted (mixed orientations)', code: 'ICH_E_MIXED_ORIENTATION', modify: ['-m', '(0020,0037)=1\\0\\0\\0\\0.95882\\-0.284015'], message: /ImageOrientationPatient/ },
   { name: 'one slice has another pixel spacing', code: 'ICH_E_MIXED_ORIENTATION', modify: ['-m', '(0028,0030)=0.5\\0.5'], message: /PixelSpacing/ },
   { name: 'a label map has the wrong size', code: 'ICH_E_BAD_DIMENSIONS', alter: (s) => ({ ...s, slices: s.slices.map((x, i) => (i === 0 ? { ...x, labels: x.labels.subarray(1) } : x)) }) },
+  { name: 'slices differ in size', code: 'ICH_E_BAD_DIMENSIONS', alter: (s) => ({ ...s, slices: s.slices.map((x, i) => (i === 2 ? { ...x, rows: x.rows / 2, labels: x.labels.subarray(0, x.labels.length / 2) } : x)) }) },
   { name: 'a label value is not a subtype', code: 'ICH_E_INTERNAL', alter: (s) => ({ ...s, slices: s.slices.map((x, i) => (i === 1 ? { ...x, labels: x.labels.map((v, k) => (k === 0 ? 9 : v)) } : x)) }), message: /label value 9/ },
   { name: 'the UID root has a leading zero', code: 'ICH_E_USAGE', uidRoot: '1.02.3' },
   { name: 'the UID root is too long', code: 'ICH_E_USAGE', uidRoot: `1.2.${'9'.repeat(60)}` },

@@ -114,3 +114,16 @@ test('deriveResultUid: valid for roots up to 40 characters, never a leading zero
   }
   for (const bad of ['', '1..2', '01.2', '1.2.', 'a.b', `1.${'2'.repeat(39)}`]) assert.throws(() => deriveResultUid(bad, 'x'), (e: unknown) => isIchError(e, 'ICH_E_USAGE'), bad);
 });
+
+test('model names outside the default repertoire are written with _ in their place', async () => {
+  const dir = makeTempDir('repertoire');
+  try {
+    const study = { ...fixture(dir, 1), model: { name: 'ichnet-µ\\2', version: 'v1 – beta' } };
+    const out = await writeDicomResults(study, { outDir: join(dir, 'out'), uidRoot: UID_ROOT, softwareVersion: '0.1.0' });
+    const ds = dicomParser.parseDicom(new Uint8Array(readFileSync(out.files[0]?.path ?? '')));
+    assert.equal(ds.string('x00081090'), 'ichnet-__2');
+    assert.equal(ds.string('x00181000'), 'v1 _ beta');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
