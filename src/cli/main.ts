@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { formatCommandHelp, parseCommandArgs } from './args.js';
+import { ICHSCAN_VERSION } from '../core/version.js';
 import type { CliIo } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { isIchError } from '../core/errors.js';
@@ -23,7 +24,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    io.stdout.write('ichscan 0.1.0\n');
+    io.stdout.write(`ichscan ${ICHSCAN_VERSION}\n`);
     return 0;
   }
   // `ichscan bench train` style: a command named "bench train" takes two words.

@@ -43,6 +43,15 @@ export interface StudyPrediction {
   /** The bleed's extent along the slice normal (mm, slice indices of the verdict's series). */
   bleedZExtent?: SeriesLocalisation['zExtent'];
   keyImages?: KeyImage[];
+  /** Subtypes the masks located (volume > 0), largest first; the classifier's own list is verdict.subtypesPresent. */
+  subtypesLocated?: SeriesLocalisation['subtypesLocated'];
+}
+
+/** A key slice rendered for people: the overlay (RGB, legend below) and the slice's image id. */
+export interface KeyImageRender {
+  sliceIndex: number;
+  imageId: string;
+  rgb: Image<'uint8'>;
 }
 
 /** A localised series with its pixel maps, handed to writers (masks, overlays, DICOM) and then dropped. */
@@ -200,7 +209,11 @@ function assembleStudy(studyInstanceUid: string, list: SeriesPrediction[]): Stud
   const top = list.reduce((a, b) => (b.verdict.anyProbability > a.verdict.anyProbability ? b : a));
   const study: StudyPrediction = { studyInstanceUid, verdict: top.verdict, series: list };
   const loc = top.localisation;
-  if (loc) Object.assign(study, { volumeMl: loc.volumeMl, abcOver2Ml: loc.abcOver2Ml, bleedZExtent: loc.zExtent, keyImages: loc.keyImages });
+  if (loc) {
+    const vol = loc.volumeMl;
+    const located = [...loc.subtypesLocated].sort((a, b) => (vol ? vol[b] - vol[a] : 0));
+    Object.assign(study, { volumeMl: vol, abcOver2Ml: loc.abcOver2Ml, bleedZExtent: loc.zExtent, keyImages: loc.keyImages, subtypesLocated: located });
+  }
   return study;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Command } from '../command.js';
 import { getBool, getInt, getString } from '../args.js';
-import { ichError } from '../../core/errors.js';
+import { ichError, toIchError } from '../../core/errors.js';
 import { createProgress } from '../../core/progress.js';
 import { SUBTYPES } from '../../core/subtypes.js';
 import { resolveModelDir } from '../../model/card/model-card.js';
@@ -13,7 +13,11 @@ import { planPrediction, predictPlanned, type PredictOptions, type StudyPredicti
 import { prepareOutputDir, renderKeyOverlays, writeSeriesMasks } from '../../infer/localise/write-outputs.js';
 import { encodePng } from '../../preprocess/index.js';
 import { writeFileAtomicSync } from '../../core/atomic-write.js';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { ICHSCAN_VERSION } from '../../core/version.js';
+import { writeDicomResults } from '../../dicom-out/index.js';
+import { toResultStudy } from '../../dicom-out/from-prediction.js';
+import { checkUidRoot, DEFAULT_UID_ROOT } from '../../dicom-out/uids.js';
 import { ENGINE_FLAGS, SCORING_FLAGS, parseEngineOptions, parseTta } from './infer-flags.js';
 
 function formatStudy(s: StudyPrediction): string {
@@ -50,7 +54,7 @@ export const predictCommand: Command = {
   spec: {
     name: 'predict',
     summary: 'Per-slice hemorrhage probabilities and a verdict per study',
-    usage: 'ichscan predict <files|dirs...> [--model <dir>] [--tta flip] [--masks-out DIR] [--overlays DIR] [--json]',
+    usage: 'ichscan predict <files|dirs...> [--model <dir>] [--tta flip] [--masks-out DIR] [--overlays DIR] [--dicom-out DIR] [--json]',
     positionals: [{ name: 'files|dirs', help: 'DICOM files or folders (searched recursively)', variadic: true }],
     flags: {
       model: { type: 'string', arg: '<dir|name>', help: 'Model folder (model.json + ONNX) or shipped model name', default: 'default' },
@@ -58,7 +62,9 @@ export const predictCommand: Command = {
       json: { type: 'boolean', help: 'Print {"studies": [...], "failures": [...]} as JSON (one object per study)' },
       'masks-out': { type: 'string', arg: '<dir>', help: 'Write <dir>/<imageId>.png per scored slice: source Rows×Columns, 255 = hemorrhage, 0 elsewhere' },
       overlays: { type: 'string', arg: '<dir>', help: "Write <dir>/<imageId>.png of each study's key slices: brain window, bleed outlined per subtype, legend" },
-      force: { type: 'boolean', help: 'Allow writing into non-empty --masks-out / --overlays folders (their same-named files are replaced)' },
+      'dicom-out': { type: 'string', arg: '<dir>', help: 'Write DICOM results per study into <dir>/<study>/: SR (TID 1500), SEG, key images (SC) and their KOS (docs/dicom-results.md)' },
+      'uid-root': { type: 'string', arg: '<uid>', help: "UID root for the results' new Series/SOP Instance UIDs (your organisation's root; ≤ 40 characters)", default: DEFAULT_UID_ROOT },
+      force: { type: 'boolean', help: 'Allow writing into non-empty --masks-out / --overlays / --dicom-out folders (same-named files are replaced)' },
       ...ENGINE_FLAGS,
       batch: { type: 'number', arg: '<n>', help: 'Slices per inference call', default: 8 },
     },
@@ -81,17 +87,31 @@ export const predictCommand: Command = {
       const progress = createProgress({ label: 'predict', total, unit: 'slices', stream: io.stderr, silent: quiet });
       const masksArg = getString(args, 'masks-out');
       const overlaysArg = getString(args, 'overlays');
+      const dicomArg = getString(args, 'dicom-out');
       const masksOut = masksArg === undefined ? undefined : resolve(io.cwd, masksArg);
       const overlays = overlaysArg === undefined ? undefined : resolve(io.cwd, overlaysArg);
+      const dicomOut = dicomArg === undefined ? undefined : resolve(io.cwd, dicomArg);
+      const uidRoot = getString(args, 'uid-root') ?? DEFAULT_UID_ROOT;
+      if (dicomOut) checkUidRoot(uidRoot);
       const force = getBool(args, 'force');
-      for (const d of [masksOut, overlays]) if (d) prepareOutputDir(d, force);
+      for (const d of [masksOut, overlays, dicomOut]) if (d) prepareOutputDir(d, force);
+      const model = { name: `ichscan ${basename(dir)}`, version: scorer.card.created };
       const localised: Pick<PredictOptions, 'localise' | 'onSeriesLocalised' | 'onStudyLocalised'> = {
         localise: true,
         ...(masksOut ? { onSeriesLocalised: (s) => void writeSeriesMasks(masksOut, s) } : {}),
-        ...(overlays
+        ...(overlays || dicomOut
           ? {
               onStudyLocalised: async (study, top) => {
-                for (const o of await renderKeyOverlays(study, top, scorer.card.architecture.split(' ')[0] ?? 'model')) writeFileAtomicSync(join(overlays, `${o.imageId}.png`), encodePng(o.rgb));
+                const keys = await renderKeyOverlays(study, top, `${model.name} ${model.version}`);
+                if (overlays) for (const o of keys) writeFileAtomicSync(join(overlays, `${o.imageId}.png`), encodePng(o.rgb));
+                if (!dicomOut) return;
+                try {
+                  await writeDicomResults(toResultStudy(study, top, keys, model), { outDir: dicomOut, uidRoot, softwareVersion: ICHSCAN_VERSION });
+                } catch (e) {
+                  // a study the writer refuses (mixed orientations, disagreeing patient data…) is reported; the batch goes on
+                  const err = toIchError(e, 'ICH_E_INTERNAL', top.refs[0]?.file ?? study.studyInstanceUid);
+                  plan.failures.push({ file: top.refs[0]?.file ?? study.studyInstanceUid, code: err.code, message: `DICOM results not written: ${err.message}` });
+                }
               },
             }
           : {}),

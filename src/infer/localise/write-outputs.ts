@@ -13,7 +13,7 @@ import { ichError } from '../../core/errors.js';
 import type { Image } from '../../core/tensor.js';
 import { decodeDicom } from '../../dicom/index.js';
 import { encodePng } from '../../preprocess/index.js';
-import { computeSourceHu, type LocalisedSeries, type StudyPrediction } from '../predict.js';
+import { computeSourceHu, type KeyImageRender, type LocalisedSeries, type StudyPrediction } from '../predict.js';
 import { imageIdOf } from '../../data/collect-series.js';
 import { renderOverlay } from './overlay.js';
 
@@ -46,8 +46,8 @@ export function writeSeriesMasks(dir: string, s: LocalisedSeries): string[] {
 }
 
 /** The overlay images of a study's key slices (decoded again from their files: only 1–2 per study). */
-export async function renderKeyOverlays(study: StudyPrediction, top: LocalisedSeries, model: string): Promise<{ sliceIndex: number; imageId: string; rgb: Image<'uint8'> }[]> {
-  const out: { sliceIndex: number; imageId: string; rgb: Image<'uint8'> }[] = [];
+export async function renderKeyOverlays(study: StudyPrediction, top: LocalisedSeries, model: string): Promise<KeyImageRender[]> {
+  const out: KeyImageRender[] = [];
   const n = top.prediction.slices.length;
   for (const k of top.localisation.keyImages) {
     const sl = top.prediction.slices[k.index];
