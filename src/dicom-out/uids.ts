@@ -9,6 +9,12 @@ import { createHash } from 'node:crypto';
 import { ichError } from '../core/errors.js';
 import { isValidUid } from '../dicom/write-part10.js';
 
+/**
+ * Root used when none is configured: 2.25, the root of UUID-derived UIDs (PS3.5 §B.2); the part
+ * after it is 128 bits of a digest, as random as a UUID. A site should give its own root.
+ */
+export const DEFAULT_UID_ROOT = '2.25';
+
 /** Longest root accepted: leaves at least 23 digits (~76 bits) for the hash part. */
 export const MAX_UID_ROOT_LENGTH = 40;
 const MAX_SUFFIX_DIGITS = 39;
