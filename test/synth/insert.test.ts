@@ -11,7 +11,7 @@ import { HEMORRHAGE_SUBTYPES, SUBTYPES } from '../../src/core/subtypes.js';
 import { decodeSliceMask, SUBTYPE_BIT } from '../../src/synth/index.js';
 import { insertLesionsIntoFolder, type InsertOptions } from '../../src/synth/insert/index.js';
 import { storedValueFor } from '../../src/synth/insert/write-slice.js';
-import { computeHu, type CtMeta } from '../../src/dicom/index.js';
+import { computeHu, readDicomHeader, type CtMeta } from '../../src/dicom/index.js';
 import { readMaskedSlices } from '../../src/train/blood-masks.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { hashTree, makeTempDir } from './helpers.js';
@@ -42,6 +42,19 @@ test('insertion writes every source series with lesions, records the bad file, a
   assert.equal(readdirSync(join(outA, 'images')).length, 30);
   assert.equal(readdirSync(join(outA, 'masks')).length, 30);
   assert.equal(hashTree(source), sourceHash, 'source files unchanged');
+  // New UIDs (never the source's), the source's geometry and PatientID.
+  for (const series of studies.series) {
+    const first = series.slices[0];
+    assert.ok(first);
+    const out = readDicomHeader(readFileSync(join(outA, 'images', `${first.imageId}.dcm`)), first.imageId);
+    const src = readDicomHeader(readFileSync(join(source, first.source)), first.source);
+    assert.notEqual(out.sopInstanceUid, src.sopInstanceUid);
+    assert.notEqual(out.seriesInstanceUid, src.seriesInstanceUid);
+    assert.notEqual(out.studyInstanceUid, src.studyInstanceUid);
+    assert.equal(out.patientId, src.patientId);
+    assert.deepEqual([out.imagePositionPatient, out.imageOrientationPatient, out.pixelSpacing, out.sliceThickness], [src.imagePositionPatient, src.imageOrientationPatient, src.pixelSpacing, src.sliceThickness]);
+    assert.deepEqual([out.bitsStored, out.pixelRepresentation, out.rescaleIntercept, out.needsRsna12BitFix], [src.bitsStored, src.pixelRepresentation, src.rescaleIntercept, src.needsRsna12BitFix]);
+  }
 });
 
 test('the same seed gives a byte-identical folder; another seed another one', async () => {

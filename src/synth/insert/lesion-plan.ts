@@ -6,7 +6,8 @@
  * their radius deep (deep = basal ganglia/thalamus, 12–26 mm from the midline near the centre),
  * intraventricular ones on the ventricles found from CSF HU, subarachnoid ones on convexity sulci or
  * the basal cisterns. Lesions stay within the longest run of "brain slices" (cavity ≥ 35 % of the
- * series' largest), so the skull base, where the cavity cannot be found reliably, is avoided.
+ * series' largest), so the skull base, where the cavity cannot be found reliably, is avoided:
+ * each is slid along the slice normal (and shortened if need be) to fit inside that run.
  *
  * `perSliceProb` sets how much of the output bleeds: a series gets its lesions with probability
  * min(1, p · brain slices / slices the lesions cover), so about a share p of the brain slices
@@ -174,7 +175,7 @@ function drawLesion(rng: Rng, subtype: HemorrhageSubtype, input: SeriesPlanInput
   }
   // subarachnoid
   const basal = rng.chance(0.4);
-  const k = basal ? pickLevel(rng, input, run, 0, 0.3) : pickLevel(rng, input, run, 0.3, 0.95);
+  const k = basal ? pickLevel(rng, input, run, 0.1, 0.35) : pickLevel(rng, input, run, 0.3, 0.95);
   const anat = input.anatomyAt(k);
   const centre = basal
     ? ([head.ca + rng.uniform(-8, 8), head.cb + rng.uniform(-8, 8)] as [number, number])
@@ -207,6 +208,28 @@ export function extentOf(l: Lesion): [number, number] {
   }
 }
 
+/**
+ * Slides a lesion along s (and shortens it along s when it is taller than the run) so its whole
+ * extent lies within its run of brain slices: it then tapers off at both ends as real bleeds do,
+ * instead of being cut flat where the run ends (as `synth` keeps its bleeds within the stack).
+ */
+function fitToRun(l: Lesion): void {
+  const lo = l.sMin;
+  const hi = l.sMax;
+  const [a, b] = extentOf(l);
+  const scale = Math.min(1, (hi - lo) / (b - a));
+  if (scale < 1) {
+    if (l.subtype === 'epidural' || l.subtype === 'subdural') l.sHalf *= scale;
+    else if (l.subtype === 'intraparenchymal' || l.subtype === 'intraventricular') l.radii[2] *= scale;
+  }
+  const [a2, b2] = extentOf(l);
+  const half = (b2 - a2) / 2;
+  const centre = (a2 + b2) / 2;
+  const ds = centre - half < lo ? Math.min(lo + half, (lo + hi) / 2) - centre : centre + half > hi ? Math.max(hi - half, (lo + hi) / 2) - centre : 0;
+  if (l.subtype === 'epidural' || l.subtype === 'subdural') l.s0 += ds;
+  else if (l.subtype === 'intraparenchymal' || l.subtype === 'intraventricular' || l.subtype === 'subarachnoid') l.centre[2] += ds;
+}
+
 /** Plans the lesions of one series (see the module comment). */
 export function planSeriesLesions(rng: Rng, input: SeriesPlanInput): SeriesPlan {
   const run = brainRun(input.summaries);
@@ -219,7 +242,10 @@ export function planSeriesLesions(rng: Rng, input: SeriesPlanInput): SeriesPlan 
     const subtype = drawSubtype(rng, chosen);
     chosen.add(subtype);
     const l = drawLesion(rng, subtype, input, run, head);
-    if (l) lesions.push(l);
+    if (l) {
+      fitToRun(l);
+      lesions.push(l);
+    }
     if (chosen.size === WEIGHTS.length) break;
   }
   const brainSlices = run[1] - run[0] + 1;
