@@ -9,6 +9,7 @@
  * - blood that fills CSF (intraventricular, subarachnoid): α is the CSF share and the blood takes
  *   its place, hu + α · (blood + texture − 5 HU); the pixel keeps its own noise and the brain part
  *   of a partial-volume voxel keeps its density.
+ * Intraparenchymal bleeds darken a rim of brain around them by 3–8 HU (oedema; not in the mask).
  * The texture is the clot's mottling (a slow 3-D noise field, continuous across slices). The mask
  * is α ≥ 0.5 per subtype; a lesion whose α stays below that on a slice (the faint tip of its
  * through-plane partial volume) leaves the slice unchanged, so an unlabelled slice has no blood.
@@ -30,6 +31,8 @@ const CSF_HU = 5;
 export interface LesionLayer {
   lesion: Lesion;
   alpha: Float32Array;
+  /** Oedema share per pixel (intraparenchymal), darkening the brain by `lesion.oedemaHu`. */
+  oedema?: Float32Array | undefined;
 }
 
 export interface CompositedSlice {
@@ -67,7 +70,7 @@ export function compositeLesions(anat: SliceAnatomy, layers: readonly LesionLaye
   const hu = Float32Array.from(anat.hu);
   const mask = new Uint8Array(rows * cols);
   const changed = new Uint8Array(rows * cols);
-  for (const { lesion, alpha } of layers) {
+  for (const { lesion, alpha, oedema } of layers) {
     let r0 = rows, r1 = -1, c0 = cols, c1 = -1;
     let peak = 0;
     for (let r = 0; r < rows; r++)
@@ -88,6 +91,14 @@ export function compositeLesions(anat: SliceAnatomy, layers: readonly LesionLaye
     // Hyperacute clot is not yet retracted: more heterogeneous.
     const texture = lesion.age === 'hyperacute' ? 2 * lesion.textureHu : lesion.textureHu;
     const bit = SUBTYPE_BIT[lesion.subtype];
+    if (oedema && lesion.subtype === 'intraparenchymal') {
+      for (let k = 0; k < oedema.length; k++) {
+        const e = oedema[k] as number;
+        if (e <= 0) continue;
+        hu[k] = (hu[k] as number) - lesion.oedemaHu * e;
+        changed[k] = 1;
+      }
+    }
     for (let r = r0; r <= r1; r++)
       for (let c = c0; c <= c1; c++) {
         const k = r * cols + c;

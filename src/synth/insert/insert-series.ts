@@ -19,7 +19,7 @@ import type { SubtypeRecord } from '../types.js';
 import { findSliceAnatomy, type SliceAnatomy } from './anatomy.js';
 import { compositeLesions, type LesionLayer } from './composite.js';
 import { extentOf, planSeriesLesions } from './lesion-plan.js';
-import { rasteriseLesion } from './lesion-shapes.js';
+import { rasteriseLesion, rasteriseOedema } from './lesion-shapes.js';
 import type { Lesion } from './lesion-types.js';
 import { seriesAxes, sliceFrame } from './slice-frame.js';
 import type { InputFailure, SourceSeries, SourceSlice } from './source-series.js';
@@ -139,7 +139,7 @@ export async function insertSeries(o: InsertSeriesOptions, index: number, series
     if (plan.head) {
       for (const lesion of plan.lesions) {
         const alpha = rasteriseLesion(lesion, anat, plan.head, thickness);
-        if (alpha) layers.push({ lesion, alpha });
+        if (alpha) layers.push({ lesion, alpha, oedema: rasteriseOedema(lesion, anat, thickness) });
       }
     }
     const comp = compositeLesions(anat, layers, createRng(mixSeed(o.seed, hashString(series.seriesInstanceUid), k, 0x5e)));

@@ -13,7 +13,7 @@
  * min(1, p · brain slices / slices the lesions cover), so about a share p of the brain slices
  * carry blood when lesions are smaller than that, and every series bleeds when they are larger.
  */
-import type { Rng } from '../../core/random.js';
+import { createRng, type Rng } from '../../core/random.js';
 import { toMidline, type AnatomySummary, type SliceAnatomy } from './anatomy.js';
 import type { BloodAge, HeadAxis, Lesion } from './lesion-types.js';
 import type { HemorrhageSubtype } from '../types.js';
@@ -157,7 +157,20 @@ function drawLesion(rng: Rng, subtype: HemorrhageSubtype, input: SeriesPlanInput
         return Math.abs(lat) > 12 && Math.abs(lat) < 26 && Math.abs(ap) < 18;
       });
       if (!centre) continue;
-      return { ...base, subtype, centre: [centre[0], centre[1], (positions[k] as number) + jitter()], radii: [r * rng.uniform(0.85, 1.3), r * rng.uniform(0.65, 1), r * rng.uniform(0.7, 1.1)], angle: rng.uniform(0, Math.PI), lobulation: rng.uniform(0.1, 0.3), deep };
+      // Oedema from its own stream (drawn from the lesion's noise seed), so adding it left the other draws as they were.
+      const o = createRng(base.noiseSeed ^ 0x0ede);
+      const oedemaMm = base.age === 'hyperacute' ? 0 : base.age === 'acute' ? o.uniform(1.5, 6) : o.uniform(3, 8);
+      return {
+        ...base,
+        subtype,
+        centre: [centre[0], centre[1], (positions[k] as number) + jitter()],
+        radii: [r * rng.uniform(0.85, 1.3), r * rng.uniform(0.65, 1), r * rng.uniform(0.7, 1.1)],
+        angle: rng.uniform(0, Math.PI),
+        lobulation: rng.uniform(0.1, 0.3),
+        deep,
+        oedemaMm,
+        oedemaHu: o.uniform(3, 8),
+      };
     }
     return undefined;
   }

@@ -6,7 +6,8 @@
  * - epidural / subdural: cavity pixels closer to the inner table than the local thickness,
  *   thickness ∝ 1 − q (lens) or √(1 − q²) (crescent) with q the squared normalised distance from
  *   the centre along the arc and along s; subdurals stop 1 mm short of the midline (the falx);
- * - intraparenchymal: a lobulated ellipsoid over cavity pixels that are not ventricle;
+ * - intraparenchymal: a lobulated ellipsoid over cavity pixels that are not ventricle, with a
+ *   rim of oedema around it (`rasteriseOedema`);
  * - intraventricular: ventricle pixels inside an ellipsoid, beyond a fluid level or filled,
  *   weighted by the pixel's CSF share (partial volume at the ventricle wall);
  * - subarachnoid: the CSF share of non-ventricle cavity pixels (sulci, fissures, cisterns) inside a
@@ -41,6 +42,49 @@ export function lesionNoise(seed: number): Noise3 {
     noiseCache.set(seed, n);
   }
   return n;
+}
+
+/**
+ * Perihematomal oedema of an intraparenchymal lesion on one slice: per pixel the share of the
+ * voxel in the rim of width `oedemaMm` outside the blood (fading outwards), over brain that is not
+ * ventricle; undefined without oedema there.
+ */
+export function rasteriseOedema(lesion: Lesion, anat: SliceAnatomy, thickness: number): Float32Array | undefined {
+  if (lesion.subtype !== 'intraparenchymal' || lesion.oedemaMm <= 0) return undefined;
+  const { frame } = anat;
+  const { rows, cols, dx, dy, a0, b0 } = frame;
+  const planes = Array.from({ length: SUB_PLANES }, (_, j) => frame.s + thickness * ((j + 0.5) / SUB_PLANES - 0.5));
+  const [ca, cb, cs] = lesion.centre;
+  const [r1, r2, r3] = lesion.radii;
+  const rMin = Math.min(r1, r2, r3);
+  const reach = Math.max(r1, r2) * (1 + lesion.lobulation) + lesion.oedemaMm + dx;
+  const cos = Math.cos(lesion.angle);
+  const sin = Math.sin(lesion.angle);
+  const noise = lesionNoise(lesion.noiseSeed);
+  const out = new Float32Array(rows * cols);
+  let any = false;
+  for (let r = 0; r < rows; r++) {
+    const b = b0 + r * dy;
+    if (Math.abs(b - cb) > reach) continue;
+    for (let c = 0; c < cols; c++) {
+      const k = r * cols + c;
+      const a = a0 + c * dx;
+      if (!anat.cavity[k] || anat.ventricle[k] || Math.abs(a - ca) > reach) continue;
+      const x = (cos * (a - ca) + sin * (b - cb)) / r1;
+      const y = (-sin * (a - ca) + cos * (b - cb)) / r2;
+      let v = 0;
+      for (const s of planes) {
+        const z = (s - cs) / r3;
+        const d = (Math.sqrt(x * x + y * y + z * z) - (1 + lesion.lobulation * noise(a / 6, b / 6, s / 6))) * rMin; // mm outside the blood
+        if (d > 0 && d < lesion.oedemaMm) v += 1 - d / lesion.oedemaMm;
+      }
+      if (v > 0) {
+        out[k] = v / SUB_PLANES;
+        any = true;
+      }
+    }
+  }
+  return any ? out : undefined;
 }
 
 /**

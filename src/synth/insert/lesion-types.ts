@@ -61,6 +61,9 @@ export interface BlobLesion extends LesionBase {
   /** Boundary modulation by noise, fraction of the radius. */
   lobulation: number;
   deep: boolean;
+  /** Perihematomal oedema: a rim this wide (mm; 0 for hyperacute blood) this much darker (HU) than the brain; not blood, not in the mask. */
+  oedemaMm: number;
+  oedemaHu: number;
 }
 
 /** Intraventricular: ventricle CSF within an ellipsoid, below a fluid level (supine: posterior) or a cast. */
