@@ -4,8 +4,9 @@
  * file name — the order `predict` uses). Optionally only known-negative slices: image ids whose
  * Kaggle `any` label is 0 (the id is the file name without `.dcm`, or the SOP Instance UID).
  *
- * (src/infer/collect-series.ts groups the same way for `predict`; synth may not import infer, so
- * the few lines of grouping live here too — same comparator.)
+ * (src/data/collect-series.ts groups the same way for `predict`; synth and data are peers that may
+ * not import each other, so the few lines of grouping live here too — same comparator. Moving the
+ * comparator to src/dicom would let both share it.)
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
