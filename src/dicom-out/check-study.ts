@@ -6,10 +6,12 @@
  * - ICH_E_BAD_DIMENSIONS: a label map does not match its source's Rows × Columns, or slices differ in size;
  * - ICH_E_NO_GEOMETRY: a slice with blood (a SEG frame) lacks position, orientation or spacing;
  * - ICH_E_MIXED_ORIENTATION: slices differ in orientation or pixel spacing.
- * Documented fallback: sources without a FrameOfReferenceUID (RSNA's) get one derived from the
- * source series UID under the UID root, the same for every object of that series.
+ * Documented fallbacks for RSNA-like sources: without a FrameOfReferenceUID, one derived from the
+ * source series UID under the UID root (the same for every object of that series); without a
+ * SliceThickness, the median spacing of the slice positions.
  */
 import { ichError } from '../core/errors.js';
+import { slicePosition } from '../dicom/geometry.js';
 import { HEMORRHAGE_SUBTYPES } from '../core/subtypes.js';
 import { COPIED_ATTRIBUTES, readSourceSlice, type SourceSlice } from './read-source.js';
 import type { ResultStudy } from './types.js';
@@ -41,6 +43,17 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
 function hasBlood(labels: Uint8Array): boolean {
   for (let k = 0; k < labels.length; k++) if (labels[k] !== 0) return true;
   return false;
+}
+
+/**
+ * Fallback SliceThickness (mm) for sources without one (RSNA's): the median distance between
+ * adjacent slice positions along the normal. The SEG's PixelMeasures needs a thickness (type 1C
+ * for volumetric segmentations); undefined with fewer than two positioned slices.
+ */
+function medianSpacing(sources: readonly SourceSlice[]): number | undefined {
+  const z = sources.filter((s) => s.position && s.orientation).map((s) => slicePosition({ imagePositionPatient: s.position, imageOrientationPatient: s.orientation }) as number).sort((a, b) => a - b);
+  const gaps = z.slice(1).map((v, i) => v - (z[i] as number)).filter((g) => g > 1e-3).sort((a, b) => a - b);
+  return gaps.length === 0 ? undefined : Number((gaps[Math.floor(gaps.length / 2)] as number).toFixed(4));
 }
 
 /** Reads and checks the sources of `study`; see the module comment for the errors. */
@@ -92,7 +105,7 @@ export function checkResultStudy(study: ResultStudy, uidRoot: string): CheckedSt
     if (c !== 3 || h < 1 || w < 1 || k.rgb.data.length !== h * w * 3) throw ichError('ICH_E_INTERNAL', `${where}: key image ${k.sliceIndex} is not an RGB image (${h}×${w}×${c})`);
   }
   const fromSource = first.frameOfReferenceUid !== undefined;
-  const thickness = sources.find((s) => s.sliceThickness !== undefined)?.sliceThickness;
+  const thickness = sources.find((s) => s.sliceThickness !== undefined)?.sliceThickness ?? medianSpacing(sources);
   return {
     sources,
     frameOfReferenceUid: first.frameOfReferenceUid ?? deriveResultUid(uidRoot, 'frame-of-reference', study.studyInstanceUid, study.seriesInstanceUid),

@@ -8,7 +8,7 @@
  * references the key images. VerificationFlag UNVERIFIED, CompletionFlag COMPLETE.
  */
 import { HEMORRHAGE_SUBTYPES } from '../core/subtypes.js';
-import type { DicomElement } from '../dicom/write-part10.js';
+import { isValidUid, type DicomElement } from '../dicom/write-part10.js';
 import type { CheckedStudy } from './check-study.js';
 import { CODES, SUBTYPE_CODING, type Code } from './codes.js';
 import { clip, equipmentElements, evidenceItem, MANUFACTURER, NOT_FOR_DIAGNOSTIC_USE, seriesElements, sopCommonElements, type InstanceRef, type Producer } from './common.js';
@@ -96,7 +96,9 @@ function subtypeGroup(study: ResultStudy, subtype: HemorrhageSubtype, inputs: Sr
   const before: DicomElement[][] = [];
   if (inputs.seg && segment) {
     before.push(imageItem('CONTAINS', CODES.referencedSegment, inputs.seg.ref, segment.number));
-    before.push(uidrefItem('CONTAINS', CODES.sourceSeriesForSegmentation, study.seriesInstanceUid, true));
+    // A UIDREF content item with an invalid UID (RSNA's `ID_…` series) makes dcmtk reject the whole
+    // document, so the item is left out then; the SEG itself still references the source series.
+    if (isValidUid(study.seriesInstanceUid)) before.push(uidrefItem('CONTAINS', CODES.sourceSeriesForSegmentation, study.seriesInstanceUid));
   }
   return measurementGroup(
     {

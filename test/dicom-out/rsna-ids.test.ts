@@ -3,7 +3,8 @@
  * FrameOfReferenceUID. The results copy the source values as they are (so they join the source
  * study), while every UID ichscan creates — SOP Instance, Series, the fallback Frame of Reference,
  * tracking, device, dimension organisation — is valid. dciodvfy's only errors are about the copied
- * `ID_…` values; Orthanc files the results under the source study.
+ * `ID_…` values, dsrdump reads SR and KOS (warning about them), Orthanc files the results under the
+ * source study.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,6 +32,7 @@ function collectUids(ds: DataSet, out: { tag: string; value: string }[] = []): {
 
 test('RSNA-style ID_ UIDs are copied as they are; every UID ichscan creates is valid', async (t) => {
   if (!requireTool('dcmodify', ['--version'], t, 'dcmtk') || !requireTool('dciodvfy', ['-help'], t, 'dicom3tools')) return;
+  if (!requireTool('dsrdump', ['--version'], t, 'dcmtk')) return;
   const dir = makeTempDir('rsna-ids');
   try {
     const srcDir = join(dir, 'src');
@@ -54,6 +56,12 @@ test('RSNA-style ID_ UIDs are copied as they are; every UID ichscan creates is v
         const refs = collectUids(ds).filter((u) => u.tag === 'x00081155').map((u) => u.value);
         assert.ok(refs.length > 0 && refs.every((r) => sopUids.includes(r)), 'SEG frames reference the ID_ source instances');
         assert.ok(isValidUid(ds.string('x00200052') ?? ''), 'fallback FrameOfReferenceUID is ichscan\'s and valid');
+      }
+      if (f.kind === 'sr' || f.kind === 'kos') {
+        // dcmtk warns about the copied ID_ values but must read the document (it refuses a UIDREF item holding one).
+        const d = spawnSync('dsrdump', [f.path], { encoding: 'utf8' });
+        assert.equal(d.status, 0, `${f.kind}: ${d.stderr}`);
+        assert.deepEqual(d.stderr.split('\n').filter((l) => /^[EF]:/.test(l)), [], `${f.kind}: dsrdump errors`);
       }
       const v = spawnSync('dciodvfy', [f.path], { encoding: 'utf8' });
       const problems = `${v.stdout}${v.stderr}`.split('\n').filter((l) => /^(Error|Warning)/.test(l));
