@@ -12,6 +12,7 @@ import { average, buildContextBatch, computeBloodMaps, neighbourTable, runBatche
 import { readModelCard, type ModelCard } from '../model/card/model-card.js';
 import { ensureDerivedTrunk } from '../model/onnx/derive-trunk.js';
 import { computeHuFeatureRows, countHuRowFeatures } from '../model/features/hu-features.js';
+import { runStudyHead, splitBySpacing } from './study-sequence.js';
 
 const K = 6;
 
@@ -118,6 +119,7 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
         maps = blood && bloodSpec ? await computeBloodMaps(blood, images, bloodSpec.stride, flip, batch) : undefined;
         emb = appendColumns(emb, Ft, computeHuFeatureRows(images, card.windows, maps), Fh, n);
       }
+      if (trunkSpec.studyHead) return { probabilities: await runStudyHead(head, emb, n, F, splitBySpacing(n, so.z, card.contextSpacingMm)), bloodMaps: maps };
       const table = neighbourTable(n, card.context, so.z, card.contextSpacingMm);
       return { probabilities: await runBatched(head, n, 256, K, (idx) => stackEmbeddings(emb, n, F, card.context, idx, table)), bloodMaps: maps };
     };

@@ -6,7 +6,9 @@
  * - `embedding-head`: a trunk maps one slice [n, size, size, windows] to an embedding [n, F];
  *   `head.onnx` maps the embeddings of slices s−k … s+k, concatenated, [n, F·(2k+1)], to [n, 6].
  *   The trunk is either a file in the folder or derived at first run from an npm package (the
- *   pretrained InceptionV3 of `nsfwjs`; too large to commit) into the user's cache.
+ *   pretrained InceptionV3 of `nsfwjs`; too large to commit) into the user's cache. With
+ *   `trunk.studyHead`, `head.onnx` instead maps the whole z-ordered series [1, n, 1, F] to
+ *   [1, n, 1, 6] (a sequence model over the slices, src/model/architectures/study-conv.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -46,6 +48,9 @@ export interface ModelCard {
     /** A blood segmenter in the folder (NHWC [n, size, size, windows] → [n, size/stride, size/stride, 1]
      * probabilities); its map's features (blood-map.ts) join the HU features. Needs huFeatures. */
     bloodMap?: { file: string; stride: number };
+    /** `head.onnx` is a study head (study-conv): the whole series' embeddings [1, n, 1, F] in z
+     * order → [1, n, 1, 6], n dynamic, instead of a per-slice head over s−k … s+k (needs context 0). */
+    studyHead?: boolean;
   };
   /** Operating thresholds per label for verdicts (default 0.5), on slice probabilities. */
   thresholds?: Partial<Record<Subtype, number>>;
@@ -101,6 +106,7 @@ export function readModelCard(dir: string): ModelCard {
     const huOnly = t !== undefined && t.features === 0 && t.huFeatures === true;
     if (!network && !huOnly) bad('embedding-head needs trunk {file|derive, features > 0} or {features: 0, huFeatures: true}');
     const bm = t?.bloodMap;
+    if (t?.studyHead === true && card.context !== 0) bad('trunk.studyHead needs context 0 (the study head sees the whole series)');
     if (bm !== undefined && (typeof bm.file !== 'string' || !Number.isInteger(bm.stride) || bm.stride < 1 || card.inputSize % bm.stride !== 0 || t?.huFeatures !== true)) {
       bad('trunk.bloodMap needs {file, stride dividing inputSize} and huFeatures: true');
     }

@@ -59,10 +59,12 @@ function kernelToOihw(data: Float32Array, kh: number, kw: number, cin: number, c
  */
 function spatialPads(padding: unknown, inH: number | null, inW: number | null, k: [number, number], s: [number, number], d: [number, number], layer: string): number[] {
   if (padding !== 'same') return [0, 0, 0, 0];
-  if (inH === null || inW === null) throw ichError('ICH_E_EXPORT', `layer ${layer}: 'same' padding needs a fixed input size`);
-  const one = (n: number, kk: number, ss: number, dd: number): [number, number] => {
+  // At stride 1 the total padding is (k − 1)·d whatever the size, so a dynamic axis (null, e.g. a
+  // series' slice count in study-conv) needs no fixed size; strided 'same' padding does.
+  if ((inH === null && s[0] !== 1) || (inW === null && s[1] !== 1)) throw ichError('ICH_E_EXPORT', `layer ${layer}: strided 'same' padding needs a fixed input size`);
+  const one = (n: number | null, kk: number, ss: number, dd: number): [number, number] => {
     const eff = (kk - 1) * dd + 1;
-    const total = Math.max((Math.ceil(n / ss) - 1) * ss + eff - n, 0);
+    const total = n === null ? eff - 1 : Math.max((Math.ceil(n / ss) - 1) * ss + eff - n, 0);
     return [Math.floor(total / 2), total - Math.floor(total / 2)];
   };
   const [t, b] = one(inH, k[0], s[0], d[0]);

@@ -16,9 +16,10 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createProgress } from '../../core/progress.js';
+import { concatFloat32 } from '../../core/tensor.js';
 import { SUBTYPES, type Subtype } from '../../core/subtypes.js';
 import { WINDOW_STACKS, type WindowPreset } from '../../core/windows.js';
 import { BLEEDSEG_STRIDE } from '../../model/architectures/bleedseg.js';
@@ -27,11 +28,13 @@ import { rocAuc, column, youdenThreshold, weightedLogLoss } from '../../model/me
 import { countHuRowFeatures } from '../../model/features/hu-features.js';
 import { ensureDerivedTrunk, trunkFeatureCount, type TrunkRecipe } from '../../model/onnx/derive-trunk.js';
 import { MODEL_FORMAT, type ModelCard } from '../../model/card/model-card.js';
-import { buildLogisticHeadOnnx, writeModelFolder } from '../../model/card/model-folder.js';
+import { writeModelFolder } from '../../model/card/model-folder.js';
+import { initBackend } from '../../model/engine/index.js';
 import { formatSubmission } from '../../data/submission.js';
 import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, readSynthManifest, type BloodMapEngine, type EmbeddedDataset } from './embed-dataset.js';
-import { buildRows, concatRows, crossValidate } from './cross-validate.js';
-import { applyLogisticHead, fitLogisticHead } from './logistic.js';
+import { embedHuCached } from './embed-cached.js';
+import { crossValidateHeads, expandVariants, logisticTrainer, studyTrainer } from './head-cv.js';
+import { STUDY_HEAD_DEFAULTS, type StudyHeadOptions } from './study-head.js';
 import { chooseStudyThreshold, computeStudyScores } from './study-threshold.js';
 
 /**
@@ -56,6 +59,9 @@ export interface DefaultModelConfig {
   extraWeight: number;
   /** The blood segmenter whose map features join the HU features (`--blood-map <blood.onnx>`), if any. */
   blood: BloodMapEngine | undefined;
+  /** `logistic` (per slice over s−context … s+context) or `study-conv` (the whole series in z, study-head.ts; context 0). */
+  headKind: 'logistic' | 'study-conv';
+  study: StudyHeadOptions;
 }
 
 const FIXED = { size: 256, windows: [...(WINDOW_STACKS['bss'] ?? [])], seed: 2019 };
@@ -120,6 +126,7 @@ async function main(): Promise<void> {
       lr: { type: 'string', default: String(HEAD_DEFAULTS.lr) },
       'blood-map': { type: 'string' },
       'synth-weight': { type: 'string', default: '0.5' },
+      head: { type: 'string', default: 'logistic' },
     },
   });
   const recipe = (values.trunk === 'none' ? 'nsfwjs-inceptionv3-gap' : values.trunk) as TrunkRecipe;
@@ -135,7 +142,11 @@ async function main(): Promise<void> {
     trunkFeatures: fileTrunk ? Number(values['trunk-features']) : values.trunk === 'none' ? 0 : trunkFeatureCount(recipe),
     extraWeight: Number(values['synth-weight']),
     blood: bloodFile ? { engine: await createOnnxEngine(bloodFile, { provider: 'cpu' }), stride: BLEEDSEG_STRIDE } : undefined,
+    headKind: values.head === 'study-conv' ? 'study-conv' : 'logistic',
+    study: STUDY_HEAD_DEFAULTS,
   };
+  if (values.head !== 'logistic' && values.head !== 'study-conv') throw new Error(`--head must be logistic|study-conv, got "${values.head}"`);
+  if (c.headKind === 'study-conv') await initBackend('wasm');
   const { size: SIZE, windows: WINDOWS, seed: SEED, head: HEAD, context: CONTEXT, variants: VARIANTS, recipe: RECIPE, trunkFeatures: TRUNK_FEATURES, extraWeight: EXTRA_WEIGHT, blood: BLOOD } = c;
   let FEATURES = TRUNK_FEATURES;
   if (!values.rsna) throw new Error('--rsna <shared/data/rsna-dev> is required');
@@ -156,27 +167,28 @@ async function main(): Promise<void> {
   if (hu) FEATURES += countHuRowFeatures(BLOOD !== undefined);
   const embed = async (name: string, images: string, labels: string, variants: number): Promise<EmbeddedDataset> => {
     if (!huOnly) return embedCached(c, trunkFile, name, images, labels, cacheDir, variants);
-    const { dataset } = await embedLabelledFolder(huEmbedder(WINDOWS, BLOOD), images, labels, { name, size: SIZE, windows: WINDOWS, variants, seed: SEED });
-    return dataset;
+    return embedHuCached(cacheDir, name, images, labels, { size: SIZE, windows: WINDOWS, variants, seed: SEED, blood: BLOOD, bloodFile });
   };
   let real = await embed('rsna-dev', rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
   if (hu && !huOnly) real = await withHuFeatures(c, real, rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
   const synth: EmbeddedDataset[] = [];
-  for (const [i, dir] of (values.synth ?? []).entries()) {
+  for (const dir of values.synth ?? []) {
     const sv = Number(values['synth-variants']);
-    let d = await embed(`synth-${i}`, join(dir, 'images'), join(dir, 'labels.csv'), sv);
+    let d = await embed(`synth-${basename(resolve(dir))}`, join(dir, 'images'), join(dir, 'labels.csv'), sv);
     if (hu && !huOnly) d = await withHuFeatures(c, d, join(dir, 'images'), join(dir, 'labels.csv'), sv);
     synth.push(d);
   }
   const extra = synth.flatMap((d) => d.series);
 
   const k = Number(values.folds);
-  const cv = crossValidate(real.series, extra, FEATURES, CONTEXT, k, {
-    ...HEAD,
+  const study = c.headKind === 'study-conv';
+  const trainer = study ? studyTrainer(FEATURES, c.study) : logisticTrainer(FEATURES, CONTEXT, HEAD);
+  const [cv] = crossValidateHeads(real.series, extra, k, [trainer], {
     variants: VARIANTS,
     extraWeight: EXTRA_WEIGHT,
-    onFold: (f) => process.stderr.write(`fold ${f.fold}: ${f.patients} patients, ${f.slices} slices (${f.positives} any+), AUC(any) ${f.aucAny.toFixed(3)}, study AUC ${f.studyAucAny.toFixed(3)}, wLL ${f.weightedLogLoss.toFixed(4)} (prior ${f.priorWeightedLogLoss.toFixed(4)})\n`),
+    onFold: (_h, f) => process.stderr.write(`fold ${f.fold}: ${f.patients} patients, ${f.slices} slices (${f.positives} any+), AUC(any) ${f.aucAny.toFixed(3)}, study AUC ${f.studyAucAny.toFixed(3)}, wLL ${f.weightedLogLoss.toFixed(4)} (prior ${f.priorWeightedLogLoss.toFixed(4)})\n`),
   });
+  if (!cv) throw new Error('no folds');
   const valid = cv.folds.filter((f) => Number.isFinite(f.aucAny));
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   const oofAny = column(cv.oof.pred, 5);
@@ -200,14 +212,12 @@ async function main(): Promise<void> {
 
   // Final head on everything.
   const all = Array.from({ length: VARIANTS }, (_, v) => v);
-  let rows = buildRows(real.series, all, FEATURES, CONTEXT);
-  if (extra.length) rows = concatRows(rows, buildRows(extra, all, FEATURES, CONTEXT, EXTRA_WEIGHT));
-  const head = fitLogisticHead(rows.x, rows.y, rows.n, rows.width, { ...HEAD, rowWeights: rows.weight });
+  const head = trainer.fit([...expandVariants(real.series, all, 1), ...expandVariants(extra, all, EXTRA_WEIGHT)]);
 
   // Held-out synthetic studies: never seen by the head (nor, by construction of the sets, by the trunk).
   const heldout: EmbeddedDataset[] = [];
-  for (const [i, dir] of (values.heldout ?? []).entries()) {
-    let d = await embed(`heldout-${i}`, join(dir, 'images'), join(dir, 'labels.csv'), 1);
+  for (const dir of values.heldout ?? []) {
+    let d = await embed(`heldout-${basename(resolve(dir))}`, join(dir, 'images'), join(dir, 'labels.csv'), 1);
     if (hu && !huOnly) d = await withHuFeatures(c, d, join(dir, 'images'), join(dir, 'labels.csv'), 1);
     heldout.push(d);
   }
@@ -215,19 +225,19 @@ async function main(): Promise<void> {
   let heldoutStudies: ReturnType<typeof computeStudyScores> | undefined;
   let heldoutSynthetic: Record<string, unknown> | undefined;
   if (heldoutSeries.length) {
-    const hr = buildRows(heldoutSeries, [0], FEATURES, CONTEXT);
-    const hp = applyLogisticHead(head, hr.x, hr.n);
+    const hp = concatFloat32(heldoutSeries.map((s) => head.predict(s.variants[0] as Float32Array, s.imageIds.length)));
+    const hy = concatFloat32(heldoutSeries.map((s) => s.labels));
     const hAny = column(hp, 5);
-    const hY = column(hr.y, 5);
-    heldoutStudies = computeStudyScores(hAny, hY, hr.seriesOf);
+    const hY = column(hy, 5);
+    heldoutStudies = computeStudyScores(hAny, hY, heldoutSeries.flatMap((s) => s.imageIds.map(() => s.seriesInstanceUid)));
     heldoutSynthetic = {
       sets: (values.heldout ?? []).map(readSynthManifest),
-      slices: hr.n,
+      slices: hy.length / 6,
       studies: heldoutStudies.scores.length,
       positiveStudies: heldoutStudies.labels.reduce((a, b) => a + b, 0),
       aucAny: rocAuc(hAny, hY),
       studyAucAny: rocAuc(heldoutStudies.scores, heldoutStudies.labels),
-      weightedLogLoss: weightedLogLoss(hp, hr.y),
+      weightedLogLoss: weightedLogLoss(hp, hy),
     };
     process.stderr.write(`held-out synthetic: ${JSON.stringify(heldoutSynthetic)}\n`);
   }
@@ -235,6 +245,7 @@ async function main(): Promise<void> {
   process.stderr.write(`study threshold: ${JSON.stringify(studyThreshold)}\n`);
   if (values['cv-only']) {
     await BLOOD?.engine.dispose();
+    head.dispose();
     return;
   }
   const bloodInfo = bloodFile && existsSync(`${bloodFile}.json`) ? (JSON.parse(readFileSync(`${bloodFile}.json`, 'utf8')) as Record<string, unknown>) : undefined;
@@ -243,16 +254,17 @@ async function main(): Promise<void> {
   const card: ModelCard = {
     format: MODEL_FORMAT,
     kind: 'embedding-head',
-    architecture: `${huOnly ? 'HU density' : `${fileTrunk ? `trunk.onnx (${TRUNK_FEATURES} outputs)` : RECIPE}${hu ? ' + HU density' : ''}`} features${bloodFile ? ' + blood-map features (bleedseg segmenter, blood.onnx)' : ''} + logistic head over slices s-${CONTEXT}…s+${CONTEXT}`,
+    architecture: `${huOnly ? 'HU density' : `${fileTrunk ? `trunk.onnx (${TRUNK_FEATURES} outputs)` : RECIPE}${hu ? ' + HU density' : ''}`} features${bloodFile ? ' + blood-map features (bleedseg segmenter, blood.onnx)' : ''} + ${study ? `study head (study-conv: ${c.study.hidden.length} conv layers of ${c.study.hidden.join('/')} channels, kernel ${c.study.kernel} slices along z, over the whole series)` : `logistic head over slices s-${CONTEXT}…s+${CONTEXT}`}`,
     inputSize: SIZE,
     windows: WINDOWS,
-    context: CONTEXT,
+    context: study ? 0 : CONTEXT,
     contextSpacingMm: 5,
     outputs: SUBTYPES,
     trunk: {
       ...(huOnly ? { features: 0 } : { ...(fileTrunk ? { file: 'trunk.onnx' } : { derive: RECIPE }), features: trunkFeatures }),
       ...(hu ? { huFeatures: true } : {}),
       ...(bloodFile ? { bloodMap: { file: 'blood.onnx', stride: BLEEDSEG_STRIDE } } : {}),
+      ...(study ? { studyHead: true } : {}),
     },
     thresholds: { any: Number(youden.threshold.toFixed(4)) },
     studyThresholds: { any: Number(studyThreshold.threshold.toFixed(4)) },
@@ -263,7 +275,7 @@ async function main(): Promise<void> {
       synthSlicesPerLabel: synthCov,
       subtypeCoverage: Object.fromEntries(SUBTYPES.map((s) => [s, [realCov[s] > 0 ? `rsna-dev (${realCov[s]} slices)` : null, synthCov.some((c) => c[s] > 0) ? `synthetic (${synthCov.reduce((n, c) => n + c[s], 0)} slices)` : null].filter(Boolean).join(' + ') || 'NONE: this label is never positive in training; its output is the prior'])),
       syntheticSets: (values.synth ?? []).map(readSynthManifest),
-      head: HEAD,
+      head: study ? { kind: 'study-conv', ...c.study } : HEAD,
       syntheticRowWeight: EXTRA_WEIGHT,
       ...(bloodInfo ? { bloodMap: bloodInfo } : {}),
     },
@@ -277,15 +289,19 @@ async function main(): Promise<void> {
       ...(bloodFile
         ? ['Blood map: `blood.onnx` is the bleedseg segmenter (src/model/architectures/bleedseg.ts), trained only on synthetic studies against their per-pixel masks (src/train/default-model/train-blood-map.ts); per slice it adds log blood area, max smoothed blood probability and log soft area inside the cranial cavity (src/model/features/blood-map.ts), per series the max smoothed probability.']
         : []),
+      ...(study
+        ? ['Study head: head.onnx is a 1-D convolution stack over the z-ordered series of slice features ([1, n, 1, F] → [1, n, 1, 6], src/model/architectures/study-conv.ts), trained on whole series (src/train/default-model/study-head.ts); thin series run as interleaved subsequences at about contextSpacingMm (src/infer/study-sequence.ts).']
+        : []),
       'The slice `any` threshold (bleed range, subtypes) is the Youden point of the pooled out-of-fold slice predictions; the study verdict uses `studyThresholds.any` on the study score (see validation.studyThreshold).',
       'The configurations compared before this one and why it was chosen: docs/model-card.md.',
     ],
   };
-  const files: Record<string, Uint8Array> = { 'head.onnx': buildLogisticHeadOnnx(head.weights, head.bias, head.features, 'ichscan default head') };
+  const files: Record<string, Uint8Array> = { 'head.onnx': head.toOnnx('ichscan default head') };
   if (fileTrunk) files['trunk.onnx'] = readFileSync(fileTrunk);
   if (bloodFile) files['blood.onnx'] = readFileSync(bloodFile);
   writeModelFolder(resolve(values.out), card, files, values.force);
   await BLOOD?.engine.dispose();
+  head.dispose();
   process.stderr.write(`wrote ${values.out}\n`);
 }
 

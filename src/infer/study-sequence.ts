@@ -1,0 +1,39 @@
+/**
+ * Running a study head (card `trunk.studyHead`, src/model/architectures/study-conv.ts) on one
+ * series: one ONNX call per z-sequence with the embeddings as [1, n, 1, F], n dynamic. The head was
+ * trained on series at about `contextSpacingMm` (5 mm); a thin series (median spacing below 0.75 ×
+ * that) is split into r = round(spacing / gap) interleaved sequences i, i + r, i + 2r, … — each at
+ * about the trained spacing — and every slice takes the output of its own sequence, as
+ * `neighbourTable` gives a per-slice head neighbours at ±spacing.
+ */
+import { ichError } from '../core/errors.js';
+import type { InferenceEngine } from '../model/onnx/runner.js';
+
+const K = 6;
+
+/** Slice indices of each sequence the head runs on (a partition of 0 … n−1, each in z order). */
+export function splitBySpacing(n: number, z?: readonly (number | null)[], spacingMm?: number): number[][] {
+  const all = Array.from({ length: n }, (_, i) => i);
+  const zs = z && z.length === n && z.every((v) => v !== null) ? (z as number[]) : undefined;
+  if (!zs || !spacingMm || n <= 2) return [all];
+  const gaps = zs.slice(1).map((v, i) => Math.abs(v - (zs[i] as number))).sort((a, b) => a - b);
+  const median = gaps[Math.floor(gaps.length / 2)] as number;
+  if (!(median > 0) || median >= 0.75 * spacingMm) return [all];
+  const r = Math.min(n, Math.max(1, Math.round(spacingMm / median)));
+  return Array.from({ length: r }, (_, o) => all.filter((i) => i % r === o));
+}
+
+/** Probabilities [n, 6] from embeddings [n, F] through the study head, one call per sequence. */
+export async function runStudyHead(head: InferenceEngine, emb: Float32Array, n: number, F: number, sequences: readonly number[][]): Promise<Float32Array> {
+  const out = new Float32Array(n * K);
+  for (const seq of sequences) {
+    const m = seq.length;
+    if (m === 0) continue;
+    const x = new Float32Array(m * F);
+    seq.forEach((i, j) => x.set(emb.subarray(i * F, (i + 1) * F), j * F));
+    const p = await head.run({ data: x, shape: [1, m, 1, F] });
+    if (p.length !== m * K) throw ichError('ICH_E_MODEL_FORMAT', `study head returned ${p.length} values for ${m} slices (expected ${K} each)`);
+    seq.forEach((i, j) => out.set(p.subarray(j * K, (j + 1) * K), i * K));
+  }
+  return out;
+}
