@@ -236,6 +236,27 @@ test('dciodvfy reports no errors for the inserted slices of each encoding', (t) 
   }
 });
 
+test('--labels keeps only slices whose any label is 0', async () => {
+  const bySeries = new Map<string, string[]>();
+  for (const name of readdirSync(source).filter((f) => f.startsWith('ID_')).sort()) {
+    const uid = readDicomHeader(readFileSync(join(source, name)), name).seriesInstanceUid ?? '';
+    bySeries.set(uid, [...(bySeries.get(uid) ?? []), name.replace('.dcm', '')]);
+  }
+  const [first, second] = [...bySeries.keys()].sort().map((k) => bySeries.get(k) ?? []);
+  assert.ok(first && second);
+  // first series all negative; second negative but for one slice; third unlabelled
+  const rows = ['ID,Label', ...first.map((id) => `${id}_any,0`), ...second.map((id, i) => `${id}_any,${i === 4 ? 1 : 0}`)];
+  const labels = join(root, 'labels.csv');
+  writeFileSync(labels, `${rows.join('\n')}\n`);
+  const out = join(root, 'labelled');
+  const s = await insertLesionsIntoFolder(options(out, { labels }));
+  assert.deepEqual([s.series, s.slices, s.skipped, s.failures], [2, 19, 11, 1]);
+  const used = new Set(readStudies(out).series.flatMap((r) => r.slices.map((sl) => sl.source.replace('.dcm', ''))));
+  assert.ok(!used.has(second[4] as string), 'the positive slice is left out');
+  writeFileSync(labels, 'image,any\n');
+  await assert.rejects(insertLesionsIntoFolder(options(join(root, 'bad-labels'), { labels })), /ICH_E_BAD_LABELS|ID,Label/);
+});
+
 test('ichscan synth --insert-into prints a JSON summary; --studies with it is refused', async () => {
   const out = join(root, 'cli');
   const r = await runCliCaptured(['synth', '--insert-into', source, '--out', out, '--seed', '4', '--per-slice-prob', '1', '--min-slices', '4', '--json', '-q']);
