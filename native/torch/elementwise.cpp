@@ -85,6 +85,8 @@ static const std::unordered_map<std::string, Binary>& binaries() {
       {"LessEqual", [](const at::Tensor& a, const at::Tensor& b) { return at::le(a, b); }},
       {"LogicalAnd", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_and(a, b); }},
       {"LogicalOr", [](const at::Tensor& a, const at::Tensor& b) { return at::logical_or(a, b); }},
+      // EluGrad(dy, y): dy where y ≥ 0, dy · (y + 1) where y < 0 (y = elu(x)).
+      {"EluGrad", [](const at::Tensor& dy, const at::Tensor& y) { return at::where(y < 0, dy * (y + 1), dy); }},
       {"Prelu", [](const at::Tensor& x, const at::Tensor& alpha) { return at::where(x < 0, x * alpha, x); }},
   };
   return m;

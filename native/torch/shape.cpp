@@ -91,6 +91,23 @@ ICH_FN(Gather) {
   });
 }
 
+// unsortedSegmentSum(x, segmentIds, numSegments): out[s] = Σ of x rows whose id is s (ids cover x's leading axes)
+ICH_FN(UnsortedSegmentSum) {
+  ICH_BODY({
+    const auto& x = a.tensor(0);
+    auto ids = a.tensor(1).reshape({-1}).to(at::kLong);
+    std::vector<int64_t> rest(x.sizes().begin() + a.tensor(1).dim(), x.sizes().end());
+    std::vector<int64_t> rows{ids.size(0)};
+    rows.insert(rows.end(), rest.begin(), rest.end());
+    std::vector<int64_t> shape{static_cast<int64_t>(a.i32(2))};
+    shape.insert(shape.end(), rest.begin(), rest.end());
+    auto valid = ids.ge(0);
+    auto out = at::zeros(shape, x.options());
+    out.index_add_(0, ids.masked_select(valid), x.reshape(rows).index({valid}));
+    return num(env, put(out));
+  });
+}
+
 // reverse(x, axes)
 ICH_FN(Reverse) {
   ICH_BODY({ return num(env, put(a.tensor(0).flip(a.ints(1)))); });
@@ -121,6 +138,7 @@ void registerShape(napi_env env, napi_value exports) {
   define(env, exports, "tile", Tile);
   define(env, exports, "gather", Gather);
   define(env, exports, "reverse", Reverse);
+  define(env, exports, "unsortedSegmentSum", UnsortedSegmentSum);
   define(env, exports, "oneHot", OneHot);
 }
 

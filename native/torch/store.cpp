@@ -6,8 +6,9 @@
 
 namespace ich {
 
-static std::vector<at::Tensor> slots;
-static std::vector<int32_t> freeSlots;
+// Never destroyed: at process exit ATen's own statics may already be gone when ours would run.
+static std::vector<at::Tensor>& slots = *new std::vector<at::Tensor>();
+static std::vector<int32_t>& freeSlots = *new std::vector<int32_t>();
 static size_t live = 0;
 
 at::ScalarType scalarType(int code) {

@@ -46,6 +46,7 @@ export interface TorchAddon {
   tile(x: Handle, reps: readonly number[]): Handle;
   gather(x: Handle, indices: Handle, axis: number): Handle;
   reverse(x: Handle, axes: readonly number[]): Handle;
+  unsortedSegmentSum(x: Handle, segmentIds: Handle, numSegments: number): Handle;
   oneHot(indices: Handle, depth: number, on: number, off: number): Handle;
   conv2d(x: Handle, filter: Handle, strides: readonly number[], pads: readonly number[], dilations: readonly number[], depthwise: boolean, bias?: Maybe, activation?: string, alpha?: number, prelu?: Maybe): Handle;
   conv2dBackpropInput(dy: Handle, filter: Handle, inShape: readonly number[], strides: readonly number[], pads: readonly number[], dilations: readonly number[], depthwise: boolean): Handle;

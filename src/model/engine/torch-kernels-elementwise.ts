@@ -49,6 +49,7 @@ function binaryConfigs(): tf.KernelConfig[] {
     make('Prelu', () => 'float32', 'x', 'alpha'),
     make('RealDiv', () => 'float32'),
     make('Atan2', () => 'float32'),
+    make('EluGrad', () => 'float32', 'dy', 'y'),
     ...COMPARISONS.map((n) => make(n, () => 'bool')),
   ];
 }
@@ -57,7 +58,8 @@ function reduceConfigs(): tf.KernelConfig[] {
   const make = (name: string, outDtype: (x: tf.DataType) => tf.DataType): tf.KernelConfig =>
     torchKernel(name, (inputs, attrs, b) => {
       const x = input(inputs, 'x');
-      const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+      // Max and Min name their axes reductionIndices; the others axis.
+      const axes = tf.util.parseAxisParam((attrs.axis ?? attrs.reductionIndices) as number | number[], x.shape);
       const keepDims = attrs.keepDims === true;
       const dtype = outDtype(x.dtype);
       return b.output(b.addon.reduce(name, b.handle(x), axes, keepDims, dtypeCode(dtype)), dtype);

@@ -1,6 +1,6 @@
 /**
  * Layout kernels of the torch backend: Reshape (a view, free), Transpose, Slice, StridedSlice,
- * Concat, Pack/Unpack, SplitV, PadV2, Tile, GatherV2, Reverse, OneHot. tfjs' own helpers resolve
+ * Concat, Pack/Unpack, SplitV, PadV2, Tile, GatherV2 (and its gradient UnsortedSegmentSum), Reverse, OneHot. tfjs' own helpers resolve
  * the attributes (negative axes, -1 sizes, slice masks) so the addon sees explicit numbers.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -86,6 +86,10 @@ export function shapeKernelConfigs(): tf.KernelConfig[] {
       if (Number(attrs.batchDims ?? 0) !== 0) throw new Error('batchDims > 0 is not implemented');
       const axis = firstAxis(attrs.axis, x.shape);
       return b.output(b.addon.gather(b.handle(x), b.handle(input(inputs, 'indices')), axis), x.dtype);
+    }),
+    torchKernel('UnsortedSegmentSum', (inputs, attrs, b) => {
+      const x = input(inputs, 'x');
+      return b.output(b.addon.unsortedSegmentSum(b.handle(x), b.handle(input(inputs, 'segmentIds')), num(attrs, 'numSegments')), x.dtype);
     }),
     torchKernel('Reverse', (inputs, attrs, b) => {
       const x = input(inputs, 'x');
