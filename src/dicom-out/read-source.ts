@@ -160,5 +160,11 @@ export function copiedStudyElements(source: SourceSlice, studyInstanceUid: strin
     if (v !== undefined && v.length > 0) out.push({ tag: a.tag, vr: a.vr, value: v, copied: true });
     else if (a.required) out.push({ tag: a.tag, vr: a.vr, value: '' });
   }
+  // PatientIdentityRemoved YES makes DeidentificationMethod type 1C; some sources (CQ500) omit it.
+  // Say so truthfully rather than invent a method, so the results stay valid.
+  const removed = source.copied.get(0x00120062);
+  if (removed && Buffer.from(removed).toString('latin1').trim() === 'YES' && !source.copied.get(0x00120063)?.length) {
+    out.push({ tag: 0x00120063, vr: 'LO', value: 'Not recorded in the source images' });
+  }
   return out;
 }

@@ -1,7 +1,7 @@
 /**
- * RSNA-style sources: Study/Series/SOP Instance "UIDs" like `ID_abc123` (not valid UIDs) and no
- * FrameOfReferenceUID. The results copy the source values as they are (so they join the source
- * study), while every UID ichscan creates — SOP Instance, Series, the fallback Frame of Reference,
+ * RSNA-style sources: Study/Series/SOP Instance "UIDs" like `ID_abc123` (not valid UIDs), no
+ * FrameOfReferenceUID, PatientIdentityRemoved YES without a DeidentificationMethod (as CQ500).
+ * The results copy the source values as they are (so they join the source study), while every UID ichscan creates — SOP Instance, Series, the fallback Frame of Reference,
  * tracking, device, dimension organisation — is valid. dciodvfy's only errors are about the copied
  * `ID_…` values, dsrdump reads SR and KOS (warning about them), Orthanc files the results under the
  * source study.
@@ -40,7 +40,7 @@ test('RSNA-style ID_ UIDs are copied as they are; every UID ichscan creates is v
     const src = writeSourceStudy(srcDir, 11, 1);
     const sopUids = src.files.map((_, i) => `ID_${(0x4fef99f0 + i).toString(16)}`);
     src.files.forEach((f, i) => {
-      const r = spawnSync('dcmodify', ['-nb', '-m', `(0020,000d)=${STUDY}`, '-m', `(0020,000e)=${SERIES}`, '-m', `(0008,0018)=${sopUids[i]}`, '-e', '(0020,0052)', f], { encoding: 'utf8' });
+      const r = spawnSync('dcmodify', ['-nb', '-m', `(0020,000d)=${STUDY}`, '-m', `(0020,000e)=${SERIES}`, '-m', `(0008,0018)=${sopUids[i]}`, '-e', '(0020,0052)', '-i', '(0012,0062)=YES', f], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
     });
     const written = await writeDicomResults(buildResultStudy(src, STUDY, SERIES), { outDir: join(dir, 'out'), uidRoot: UID_ROOT, softwareVersion: '0.1.0' });
@@ -48,6 +48,8 @@ test('RSNA-style ID_ UIDs are copied as they are; every UID ichscan creates is v
     for (const f of written.files) {
       const ds = dicomParser.parseDicom(new Uint8Array(readFileSync(f.path)));
       assert.equal(ds.string('x0020000d'), STUDY, `${f.kind}: StudyInstanceUID copied as is`);
+      // De-identified like CQ500 (PatientIdentityRemoved YES, no method): the type 1C method is said to be unrecorded.
+      assert.equal(ds.string('x00120063'), 'Not recorded in the source images');
       for (const u of collectUids(ds)) {
         if (copied.has(u.value)) continue;
         assert.ok(isValidUid(u.value), `${f.kind} ${u.tag}: "${u.value}" is a valid UID`);
