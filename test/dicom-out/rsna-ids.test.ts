@@ -1,8 +1,9 @@
 /**
  * RSNA-style sources: Study/Series/SOP Instance "UIDs" like `ID_abc123` (not valid UIDs), no
  * FrameOfReferenceUID, PatientIdentityRemoved YES without a DeidentificationMethod (as CQ500).
- * The results copy the source values as they are (so they join the source study), while every UID ichscan creates — SOP Instance, Series, the fallback Frame of Reference,
- * tracking, device, dimension organisation — is valid. dciodvfy's only errors are about the copied
+ * The results copy the source values as they are (so they join the source study), while every UID
+ * ichscan creates — SOP Instance, Series, the fallback Frame of Reference, tracking, device,
+ * dimension organisation — is valid. dciodvfy's only errors are about the copied
  * `ID_…` values, dsrdump reads SR and KOS (warning about them), Orthanc files the results under the
  * source study.
  */
