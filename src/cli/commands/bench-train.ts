@@ -4,7 +4,7 @@
  */
 import { getBool, getInt, getString } from '../args.js';
 import type { Command } from '../command.js';
-import { MODEL_FLAGS } from './model-flags.js';
+import { MODEL_FLAGS, parseTorchOptions } from './model-flags.js';
 import { DEFAULT_ARCHITECTURE, parseArchitectureName } from '../../model/architectures/index.js';
 import { initBackend, parseBackendName } from '../../model/engine/index.js';
 import { benchTrain } from '../../train/bench.js';
@@ -32,7 +32,7 @@ export const benchTrainCommand: Command = {
       seed: getInt(args, 'seed', 0, 0xffffffff) ?? 0,
       replicas: getInt(args, 'replicas', 1, 2) === 2 ? (2 as const) : (1 as const),
     };
-    await initBackend(backend);
+    await initBackend(backend, parseTorchOptions(args));
     const r = await benchTrain(opts);
     if (getBool(args, 'json')) {
       io.stdout.write(`${JSON.stringify(r)}\n`);

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { getBool, getInt, getNumber, getString, requireString } from '../args.js';
 import type { Command } from '../command.js';
-import { MODEL_FLAGS } from './model-flags.js';
+import { MODEL_FLAGS, parseTorchOptions } from './model-flags.js';
 import { ichError } from '../../core/errors.js';
 import { parseWindowList } from '../../core/windows.js';
 import { DEFAULT_ARCHITECTURE, parseArchitectureName, usesFrozenTrunk } from '../../model/architectures/index.js';
@@ -96,7 +96,7 @@ export const trainCommand: Command = {
     const data = openTrainingData(config);
     try {
       if (resumeDir === undefined) createRunDir(runDir, config, getBool(args, 'force'));
-      await initBackend(config.backend);
+      await initBackend(config.backend, parseTorchOptions(args));
       const quiet = getBool(args, 'quiet');
       const common = { config, runDir, resume: resumeDir !== undefined, log: io.stderr, quiet };
       let summary;
