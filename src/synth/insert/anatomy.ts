@@ -8,8 +8,8 @@
  *   volume, calcified falx or choroid plexus) are not cavity, so blood never erases bone edges;
  * - depth: mm from the cavity's outer border (≈ the inner table at the convexity; holes such as
  *   calcifications do not count);
- * - ventricles: CSF-range (−5 … 16 HU, 5×5 mean) components more than 10 mm deep, near the
- *   cavity's centre, of at least 15 mm²;
+ * - ventricles: components of pure CSF (−5 … 12 HU, 5×5 mean, eroded 1.2 mm) more than 18 mm deep
+ *   on average, near the midline and the centre, grown back into CSF-like (< 20 HU) pixels;
  * - the slice's noise SD and typical brain HU, from parenchyma pixels (15 … 50 HU, > 10 mm deep);
  * - centroid and principal axis of the cavity (the midline runs along the long, anteroposterior axis).
  */
@@ -209,7 +209,10 @@ export function findSliceAnatomy(hu: Float32Array, frame: SliceFrame): SliceAnat
   };
 }
 
-/** Ventricles: deep, central CSF-range components, grown by 1.5 mm into CSF-ish (< 22 HU) pixels. */
+/** mm of erosion that separates ventricles from CSF-like tissue touching them. */
+const ERODE_MM = 1.2;
+
+/** Ventricles: deep, central components of eroded pure CSF, grown back into CSF-like (< 20 HU) pixels. */
 function findVentricles(
   frame: SliceFrame,
   cavity: Uint8Array,
@@ -220,11 +223,16 @@ function findVentricles(
 ): Uint8Array {
   const { rows, cols, dx, dy } = frame;
   const n = rows * cols;
-  const csf = new Uint8Array(n);
+  // Pure CSF (5×5 mean −5…12 HU), eroded by ERODE_MM so thin bridges of CSF-like tissue (an old
+  // infarct or oedema touching a ventricle) do not join it to the ventricle.
+  const notCsf = new Uint8Array(n);
   for (let k = 0; k < n; k++) {
     const s = smooth5[k] as number;
-    csf[k] = cavity[k] && (depth[k] as number) > 10 && s > -5 && s < 16 ? 1 : 0;
+    notCsf[k] = cavity[k] && (depth[k] as number) > 10 && s > -5 && s < 12 ? 0 : 1;
   }
+  const fromNotCsf = distanceFrom(notCsf, rows, cols, dx, dy);
+  const csf = new Uint8Array(n);
+  for (let k = 0; k < n; k++) csf[k] = (fromNotCsf[k] as number) > ERODE_MM ? 1 : 0;
   const comps = labelComponents(csf, rows, cols);
   const sumA = new Float64Array(comps.count + 1);
   const sumB = new Float64Array(comps.count + 1);
@@ -240,7 +248,7 @@ function findVentricles(
   const keep = new Uint8Array(comps.count + 1);
   for (let l = 1; l <= comps.count; l++) {
     const area = comps.areas[l] as number;
-    if (area * dx * dy < 15) continue;
+    if (area * dx * dy < 8) continue;
     const { lat, ap } = toMidline(shape, (sumA[l] as number) / area, (sumB[l] as number) / area);
     // Ventricles straddle the midline: lateral ventricles' bodies and the third ventricle lie
     // within ~20 mm of it; a hypodense lesion or a wide Sylvian fissure lies further out.
@@ -250,6 +258,8 @@ function findVentricles(
   for (let k = 0; k < n; k++) seed[k] = keep[comps.labels[k] as number] ? 1 : 0;
   const fromSeed = distanceFrom(seed, rows, cols, dx, dy);
   const out = new Uint8Array(n);
-  for (let k = 0; k < n; k++) out[k] = cavity[k] && (fromSeed[k] as number) <= 1.5 && (smooth[k] as number) < 22 ? 1 : 0;
+  // Grown back over the erosion and 1.5 mm beyond, into pixels that are still CSF-like (the
+  // partial-volume wall).
+  for (let k = 0; k < n; k++) out[k] = cavity[k] && (fromSeed[k] as number) <= ERODE_MM + 1.5 && (smooth[k] as number) < 20 ? 1 : 0;
   return out;
 }
