@@ -18,5 +18,6 @@ import { exportCommand } from './export.js';
 import { trainCommand } from './train.js';
 import { benchTrainCommand } from './bench-train.js';
 import { compareCommand } from './compare.js';
+import { serveCommand } from './serve.js';
 
-export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, benchInferCommand, demoCommand, exportCommand, trainCommand, benchTrainCommand, compareCommand];
+export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, benchInferCommand, demoCommand, exportCommand, trainCommand, benchTrainCommand, compareCommand, serveCommand];

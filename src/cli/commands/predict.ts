@@ -13,10 +13,9 @@ import { planPrediction, predictPlanned, type PredictOptions, type StudyPredicti
 import { prepareOutputDir, renderKeyOverlays, writeSeriesMasks } from '../../infer/localise/write-outputs.js';
 import { encodePng } from '../../preprocess/index.js';
 import { writeFileAtomicSync } from '../../core/atomic-write.js';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ICHSCAN_VERSION } from '../../core/version.js';
-import { writeDicomResults } from '../../dicom-out/index.js';
-import { toResultStudy } from '../../dicom-out/from-prediction.js';
+import { resultModelIdentity, writeStudyDicomResults } from '../../dicom-out/write-study-results.js';
 import { checkUidRoot, DEFAULT_UID_ROOT } from '../../dicom-out/uids.js';
 import { ENGINE_FLAGS, SCORING_FLAGS, parseEngineOptions, parseTta } from './infer-flags.js';
 
@@ -35,6 +34,7 @@ function formatStudy(s: StudyPrediction): string {
   if (s.volumeMl !== undefined) {
     const vol = s.volumeMl;
     const parts = vol ? SUBTYPES.filter((t): t is Exclude<typeof t, 'any'> => t !== 'any' && vol[t] > 0).map((t) => `${t} ${vol[t].toFixed(2)}`) : [];
+    if (s.subtypesLocated?.length) lines.push(`  located by the masks: ${s.subtypesLocated.join(', ')}`);
     lines.push(`  volume: ${vol ? `${vol.total.toFixed(2)} mL${parts.length ? ` (${parts.join(', ')})` : ''}` : 'unknown (no PixelSpacing)'}${s.abcOver2Ml ? `; ABC/2 ${s.abcOver2Ml.toFixed(2)} mL` : ''}`);
     const e = s.bleedZExtent;
     lines.push(`  bleed z extent: ${e ? `slices ${e.fromIndex}–${e.toIndex}${e.fromMm !== null && e.toMm !== null ? ` (z ${e.fromMm.toFixed(1)} … ${e.toMm.toFixed(1)} mm)` : ''}, ${e.lengthMm.toFixed(1)} mm` : 'none'}`);
@@ -95,7 +95,7 @@ export const predictCommand: Command = {
       if (dicomOut) checkUidRoot(uidRoot);
       const force = getBool(args, 'force');
       for (const d of [masksOut, overlays, dicomOut]) if (d) prepareOutputDir(d, force);
-      const model = { name: `ichscan ${basename(dir)}`, version: scorer.card.created };
+      const model = resultModelIdentity(dir, scorer.card.created);
       const localised: Pick<PredictOptions, 'localise' | 'onSeriesLocalised' | 'onStudyLocalised'> = {
         localise: true,
         ...(masksOut ? { onSeriesLocalised: (s) => void writeSeriesMasks(masksOut, s) } : {}),
@@ -106,7 +106,7 @@ export const predictCommand: Command = {
                 if (overlays) for (const o of keys) writeFileAtomicSync(join(overlays, `${o.imageId}.png`), encodePng(o.rgb));
                 if (!dicomOut) return;
                 try {
-                  await writeDicomResults(toResultStudy(study, top, keys, model), { outDir: dicomOut, uidRoot, softwareVersion: ICHSCAN_VERSION });
+                  await writeStudyDicomResults(study, top, keys, model, { outDir: dicomOut, uidRoot, softwareVersion: ICHSCAN_VERSION });
                 } catch (e) {
                   // a study the writer refuses (mixed orientations, disagreeing patient data…) is reported; the batch goes on
                   const err = toIchError(e, 'ICH_E_INTERNAL', top.refs[0]?.file ?? study.studyInstanceUid);

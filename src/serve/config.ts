@@ -1,0 +1,134 @@
+/**
+ * The service's typed configuration: one object every part of `ichscan serve` reads. Built from
+ * defaults, then a JSON config file (same keys), then command-line flags (flags win). Unknown
+ * config-file keys are refused (a typo must not silently fall back to a default).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ichError, toIchError } from '../core/errors.js';
+
+/** A C-STORE destination for results. */
+export interface DicomDestination {
+  aeTitle: string;
+  host: string;
+  port: number;
+}
+
+export interface ServeConfig {
+  /** Everything the service keeps: SQLite queue, received instances, results. */
+  dataDir: string;
+  /** HTTP (API, STOW-RS) port; 0 picks a free one. */
+  httpPort: number;
+  /** C-STORE SCP port; 0 picks a free one; null disables DIMSE. */
+  dicomPort: number | null;
+  /** Bind address of both listeners; loopback unless deliberately opened. */
+  host: string;
+  /** Our AE title (called AE for the SCP, calling AE for forwarding). */
+  aeTitle: string;
+  /** Calling AE titles allowed to associate; empty = any. */
+  allowAe: string[];
+  /** File of bearer tokens, one per line; `read:<token>` may only read. */
+  tokenFile: string;
+  /** Seconds without a new instance after which a study is complete. */
+  stableAgeS: number;
+  forwardTo: DicomDestination[];
+  /** Model folder (model.json + ONNX). */
+  modelDir: string;
+  /** UID root for the results' new UIDs. */
+  uidRoot: string;
+  /** BullMQ + Redis queue instead of the embedded SQLite one (null = embedded). */
+  redisUrl: string | null;
+  /** Largest HTTP request body, bytes (STOW-RS posts included). */
+  maxBodyBytes: number;
+  /** Largest single DICOM instance, bytes. */
+  maxInstanceBytes: number;
+  maxInstancesPerStudy: number;
+  /** Studies waiting (received or queued) beyond which new studies are refused with 429. */
+  maxQueuedStudies: number;
+  /** Scoring attempts before a job is failed. */
+  maxAttempts: number;
+  /** First retry delay, ms; doubles per attempt. */
+  retryBaseMs: number;
+  /** Delivery attempts per destination before the delivery is failed. */
+  maxDeliveryAttempts: number;
+  /** Days received images are kept after their study is done; 0 = keep forever. */
+  retentionDays: number;
+  /** PEM certificate and key: HTTPS instead of HTTP when both are set. */
+  tlsCert: string | null;
+  tlsKey: string | null;
+}
+
+export const DEFAULT_CONFIG: Omit<ServeConfig, 'dataDir' | 'tokenFile'> = {
+  httpPort: 8042,
+  dicomPort: 11112,
+  host: '127.0.0.1',
+  aeTitle: 'ICHSCAN',
+  allowAe: [],
+  stableAgeS: 10,
+  forwardTo: [],
+  modelDir: 'default',
+  uidRoot: '2.25',
+  redisUrl: null,
+  maxBodyBytes: 512 * 1024 * 1024,
+  maxInstanceBytes: 64 * 1024 * 1024,
+  maxInstancesPerStudy: 2000,
+  maxQueuedStudies: 200,
+  maxAttempts: 3,
+  retryBaseMs: 2000,
+  maxDeliveryAttempts: 5,
+  retentionDays: 0,
+  tlsCert: null,
+  tlsKey: null,
+};
+
+const KEYS = new Set<string>([...Object.keys(DEFAULT_CONFIG), 'dataDir', 'tokenFile']);
+
+/** `AE@host:port` → destination; ICH_E_CONFIG otherwise. */
+export function parseDestination(text: string): DicomDestination {
+  const m = /^([^@\s\\]{1,16})@([^:\s]+):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) throw ichError('ICH_E_CONFIG', `--forward-to must look like AE@host:port, got "${text}"`);
+  return { aeTitle: m[1] as string, host: m[2] as string, port };
+}
+
+/** Reads a JSON config file; keys are ServeConfig's (forwardTo may be "AE@host:port" strings). */
+export function readConfigFile(file: string): Partial<ServeConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw toIchError(e, 'ICH_E_CONFIG', file);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw ichError('ICH_E_CONFIG', 'config must be a JSON object', { file });
+  const obj = raw as Record<string, unknown>;
+  for (const k of Object.keys(obj)) if (!KEYS.has(k)) throw ichError('ICH_E_CONFIG', `unknown key "${k}"`, { file });
+  const out = { ...obj } as Record<string, unknown>;
+  if (Array.isArray(obj.forwardTo)) out.forwardTo = obj.forwardTo.map((d) => (typeof d === 'string' ? parseDestination(d) : d));
+  return out as Partial<ServeConfig>;
+}
+
+/** Defaults ← config file ← flags; paths resolved against `cwd`; values checked. */
+export function resolveConfig(fromFile: Partial<ServeConfig>, fromFlags: Partial<ServeConfig>, cwd: string): ServeConfig {
+  const merged = { ...DEFAULT_CONFIG, ...dropUndefined(fromFile), ...dropUndefined(fromFlags) } as Partial<ServeConfig>;
+  if (!merged.dataDir) throw ichError('ICH_E_CONFIG', '--data-dir (dataDir) is required');
+  if (!merged.tokenFile) throw ichError('ICH_E_CONFIG', '--token-file (tokenFile) is required');
+  const c = { ...merged, dataDir: resolve(cwd, merged.dataDir), tokenFile: resolve(cwd, merged.tokenFile) } as ServeConfig;
+  checkConfig(c);
+  return c;
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function checkConfig(c: ServeConfig): void {
+  const ints: (keyof ServeConfig)[] = ['httpPort', 'maxBodyBytes', 'maxInstanceBytes', 'maxInstancesPerStudy', 'maxQueuedStudies', 'maxAttempts', 'retryBaseMs', 'maxDeliveryAttempts', 'retentionDays'];
+  for (const k of ints) {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw ichError('ICH_E_CONFIG', `${k} must be a whole number ≥ 0, got ${JSON.stringify(v)}`);
+  }
+  if (c.dicomPort !== null && (!Number.isInteger(c.dicomPort) || c.dicomPort < 0 || c.dicomPort > 65535)) throw ichError('ICH_E_CONFIG', `dicomPort must be 0…65535 or null`);
+  if (!(c.stableAgeS >= 0)) throw ichError('ICH_E_CONFIG', 'stableAgeS must be ≥ 0 seconds');
+  if (!/^[ -~]{1,16}$/.test(c.aeTitle) || c.aeTitle.includes('\\')) throw ichError('ICH_E_CONFIG', 'aeTitle must be 1–16 printable ASCII characters');
+  if ((c.tlsCert === null) !== (c.tlsKey === null)) throw ichError('ICH_E_CONFIG', 'TLS needs both tlsCert and tlsKey');
+}

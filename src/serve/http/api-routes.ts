@@ -1,0 +1,79 @@
+/**
+ * The read API: `GET /api/worklist` (flagged first, then P(any), then arrival), `GET
+ * /api/studies/:uid`, `GET /healthz` (no token: for load balancers and systemd) and `GET /metrics`
+ * (Prometheus text). Route schemas double as validation and the OpenAPI document.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ichError } from '../../core/errors.js';
+import type { ServeContext } from '../context.js';
+import { toStudyDetail, toWorklistEntry } from './study-view.js';
+
+const errorSchema = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } as const;
+
+const worklistEntrySchema = {
+  type: 'object',
+  required: ['studyInstanceUid', 'status', 'flagged', 'anyProbability', 'subtypes', 'volumeMl', 'times'],
+  properties: {
+    studyInstanceUid: { type: 'string' },
+    status: { type: 'string', enum: ['received', 'queued', 'scoring', 'done', 'failed'] },
+    flagged: { type: ['boolean', 'null'] },
+    anyProbability: { type: ['number', 'null'] },
+    subtypes: { type: 'array', items: { type: 'string' } },
+    volumeMl: { type: ['number', 'null'], description: 'Total bleed volume, mL' },
+    instances: { type: 'integer' },
+    error: { anyOf: [errorSchema, { type: 'null' }] },
+    times: { type: 'object', additionalProperties: { type: ['string', 'null'], format: 'date-time' } },
+  },
+} as const;
+
+export function registerApiRoutes(app: FastifyInstance, ctx: ServeContext): void {
+  app.get('/healthz', { config: { scope: 'public' }, schema: { summary: 'Liveness (no token needed)', tags: ['ops'], response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } } } }, async () => {
+    ctx.store.queueDepth(); // the database answers
+    return { status: 'ok' };
+  });
+
+  app.get(
+    '/metrics',
+    { config: { scope: 'read' }, schema: { summary: 'Prometheus metrics (text format 0.0.4)', tags: ['ops'], response: { 200: { type: 'string' } } } },
+    async (_req, reply) => {
+      const text = ctx.metrics.render({ queueDepth: ctx.store.queueDepth(), studiesByStatus: ctx.store.countByStatus(), deliveriesByState: ctx.store.countDeliveries() });
+      return reply.type('text/plain; version=0.0.4').send(text);
+    },
+  );
+
+  app.get(
+    '/api/worklist',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'Studies, flagged first, then by P(any), then by arrival',
+        tags: ['api'],
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 10000, default: 500 } }, additionalProperties: false },
+        response: { 200: { type: 'object', required: ['studies'], properties: { studies: { type: 'array', items: worklistEntrySchema } } } },
+      },
+    },
+    async (req) => {
+      const { limit } = req.query as { limit: number };
+      return { studies: ctx.store.worklist(limit).map(toWorklistEntry) };
+    },
+  );
+
+  app.get(
+    '/api/studies/:uid',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'One study: per-slice probabilities, volume, key slices, result UIDs, deliveries, skipped series',
+        tags: ['api'],
+        params: { type: 'object', required: ['uid'], properties: { uid: { type: 'string', maxLength: 64 } } },
+        response: { 200: { type: 'object', additionalProperties: true, required: ['studyInstanceUid', 'status', 'slices', 'results', 'deliveries', 'skippedSeries'], properties: { studyInstanceUid: { type: 'string' } } }, 404: errorSchema },
+      },
+    },
+    async (req) => {
+      const { uid } = req.params as { uid: string };
+      const row = ctx.store.study(uid);
+      if (!row) throw ichError('ICH_E_STUDY_NOT_FOUND');
+      return toStudyDetail(ctx.store, row);
+    },
+  );
+}

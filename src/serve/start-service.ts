@@ -1,0 +1,64 @@
+/**
+ * A running `ichscan serve`: the HTTP app listening, the C-STORE SCP, the model opened once (kept
+ * open for the process's life) and the embedded job runner. `close()` stops taking work, waits
+ * for the job in hand and closes everything.
+ */
+import type { AddressInfo } from 'node:net';
+import { resolveModelDir } from '../model/card/model-card.js';
+import { openScorer, type OpenScorerOptions, type SeriesScorer } from '../infer/scorer.js';
+import type { ServeConfig } from './config.js';
+import { createServeContext, type ServeContext } from './context.js';
+import { startStoreScp, type StoreScpHandle } from './dimse/store-scp.js';
+import { buildApp } from './http/build-app.js';
+import type { LogLevel } from './log.js';
+import { JobRunner } from './pipeline/run-jobs.js';
+import { startRetention } from './retention.js';
+
+export interface RunningService {
+  ctx: ServeContext;
+  /** The HTTP port actually bound (config.httpPort, or the one picked for 0). */
+  httpPort: number;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logLevel?: LogLevel;
+  cwd?: string;
+  engine?: Pick<OpenScorerOptions, 'threads' | 'provider'>;
+}
+
+export async function startService(config: ServeConfig, opts: StartOptions = {}): Promise<RunningService> {
+  const ctx = createServeContext(config, opts.logLevel ?? 'info');
+  const app = buildApp(config, ctx);
+  await app.listen({ port: config.httpPort, host: config.host });
+  const httpPort = (app.server.address() as AddressInfo).port;
+  let scp: StoreScpHandle | undefined;
+  if (config.dicomPort !== null) scp = startStoreScp(ctx, config.dicomPort, config.host);
+  ctx.log.info({ httpPort, dicomPort: config.dicomPort, host: config.host, ae: config.aeTitle }, 'listening');
+  let scorer: SeriesScorer | undefined;
+  let runner: JobRunner | undefined;
+  const retention = startRetention(ctx);
+  try {
+    scorer = await openScorer(resolveModelDir(config.modelDir, opts.cwd ?? process.cwd()), { ...opts.engine, onStatus: (line) => ctx.log.info({}, line) });
+    runner = new JobRunner({ ...ctx, scorer });
+    runner.start();
+  } catch (e) {
+    retention.stop();
+    scp?.close();
+    await app.close();
+    ctx.store.close();
+    throw e;
+  }
+  return {
+    ctx,
+    httpPort,
+    async close() {
+      retention.stop();
+      await runner?.stop();
+      scp?.close();
+      await app.close();
+      await scorer?.dispose();
+      ctx.store.close();
+    },
+  };
+}
