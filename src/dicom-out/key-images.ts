@@ -6,7 +6,7 @@
  */
 import type { Image } from '../core/tensor.js';
 import type { DicomElement } from '../dicom/write-part10.js';
-import { GLYPH_HEIGHT, isInk, measureText } from './bitmap-font.js';
+import { drawText, GLYPH_HEIGHT, measureText } from '../preprocess/draw.js';
 import { CODES } from './codes.js';
 import { codeSequence, equipmentElements, NOT_FOR_DIAGNOSTIC_USE, seriesElements, sopCommonElements, sopRefElements, type Producer } from './common.js';
 import type { SourceSlice } from './read-source.js';
@@ -21,24 +21,17 @@ const BANNER_INK: readonly [number, number, number] = [255, 255, 0];
  */
 export function addBanner(rgb: Image<'uint8'>, lines: readonly string[]): Image<'uint8'> {
   const [h, w] = rgb.shape;
-  const widest = Math.max(...lines.map(measureText), 1);
+  const widest = Math.max(...lines.map((l) => measureText(l)), 1);
   const scale = Math.max(1, Math.min(4, Math.floor((w - 4) / widest)));
   const lineHeight = (GLYPH_HEIGHT + 3) * scale;
   const band = lineHeight * lines.length + 2 * scale;
-  const out = new Uint8Array((h + band) * w * 3);
-  out.set(rgb.data, band * w * 3);
+  const out: Image<'uint8'> = { dtype: 'uint8', data: new Uint8Array((h + band) * w * 3), shape: [h + band, w, 3] };
+  out.data.set(rgb.data, band * w * 3);
   lines.forEach((line, li) => {
-    const x0 = Math.max(0, Math.floor((w - measureText(line) * scale) / 2));
-    const y0 = 2 * scale + li * lineHeight;
-    for (let y = 0; y < GLYPH_HEIGHT * scale; y++) {
-      for (let x = 0; x + x0 < w; x++) {
-        if (!isInk(line, Math.floor(x / scale), Math.floor(y / scale))) continue;
-        const o = ((y0 + y) * w + x0 + x) * 3;
-        out.set(BANNER_INK, o);
-      }
-    }
+    const x0 = Math.max(0, Math.floor((w - measureText(line, scale)) / 2));
+    drawText(out, line, x0, 2 * scale + li * lineHeight, BANNER_INK, scale); // clipped at the image edge
   });
-  return { dtype: 'uint8', data: out, shape: [h + band, w, 3] };
+  return out;
 }
 
 export interface KeyImageIdentity {
