@@ -102,6 +102,7 @@ export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: read
       mmPerCavityPx: ((sp[0] * rows) / cav.h + (sp[1] * columns) / cav.w) / 2,
       pixelAreaMm2: sp[0] * sp[1],
       minAreaMm2: s.pixelSpacing ? o.params.minAreaMm2 : 0,
+      hu: s.hu.data,
     });
   });
   const counts = labels.map(countLabelPixels);

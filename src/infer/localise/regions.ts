@@ -6,8 +6,9 @@
  * - extra-axial (at least half its pixels within RIM_MM of the cavity edge, the inner table):
  *   a compact lens (area / (π r²) < LENS_ELONGATION, r the inscribed radius) is epidural, a long
  *   crescent subdural;
- * - intra-axial: deep (> VENTRICLE_DEPTH_MM from the edge) and near the midline (centroid within
- *   VENTRICLE_MIDLINE of the cavity's width from its centre) is intraventricular, else intraparenchymal.
+ * - intra-axial: a region bordered by CSF (at least VENTRICLE_CSF_SHARE of the pixels in a ring
+ *   RING_MM around it read CSF_HU) lies in a ventricle: intraventricular; else intraparenchymal
+ *   (a deep bleed near the midline alone is no ventricle: basal ganglia and thalamic bleeds sit there).
  */
 import { HEMORRHAGE_SUBTYPES, type Subtype } from '../../core/subtypes.js';
 
@@ -17,8 +18,10 @@ export type HemorrhageSubtype = Exclude<Subtype, 'any'>;
 export const RIM_MM = 5;
 export const THIN_MM = 1.2;
 export const LENS_ELONGATION = 4;
-export const VENTRICLE_DEPTH_MM = 20;
-export const VENTRICLE_MIDLINE = 0.12;
+export const RING_MM = 2;
+export const VENTRICLE_CSF_SHARE = 0.25;
+/** CSF density range, HU. */
+export const CSF_HU: readonly [number, number] = [-5, 18];
 
 /** 8-connected components of a 0/1 mask: label per pixel (0 = background, 1..n) and pixel counts (index = label). */
 export function labelComponents(mask: Uint8Array, w: number, h: number): { labels: Int32Array; sizes: number[] } {
@@ -85,14 +88,13 @@ interface RegionStats {
   near: number;
   /** Largest distance to the region's own boundary, px at source resolution. */
   innerRadiusPx: number;
-  sumX: number;
-  sumY: number;
-  /** Largest depth below the cavity edge, px at the model size. */
-  depthPx: number;
+  /** Pixels in the ring around the region, and how many of them read CSF. */
+  ring: number;
+  ringCsf: number;
 }
 
 /** The subtype rule (see the file comment) for one region. */
-function classifyRegion(st: RegionStats, r: RegionInput, cavityCentreX: number, cavityWidthPx: number): HemorrhageSubtype {
+function classifyRegion(st: RegionStats, r: RegionInput): HemorrhageSubtype {
   const mmPx = Math.sqrt(r.pixelAreaMm2);
   const radiusMm = st.innerRadiusPx * mmPx;
   if (radiusMm <= THIN_MM) return 'subarachnoid';
@@ -100,9 +102,7 @@ function classifyRegion(st: RegionStats, r: RegionInput, cavityCentreX: number, 
     const elongation = (st.size * r.pixelAreaMm2) / (Math.PI * radiusMm * radiusMm);
     return elongation < LENS_ELONGATION ? 'epidural' : 'subdural';
   }
-  const cx = ((st.sumX / st.size + 0.5) * r.cavityW) / r.columns;
-  const midline = Math.abs(cx - cavityCentreX) <= VENTRICLE_MIDLINE * cavityWidthPx;
-  return midline && st.depthPx * r.mmPerCavityPx > VENTRICLE_DEPTH_MM ? 'intraventricular' : 'intraparenchymal';
+  return st.ring > 0 && st.ringCsf >= VENTRICLE_CSF_SHARE * st.ring ? 'intraventricular' : 'intraparenchymal';
 }
 
 export interface RegionInput {
@@ -119,6 +119,8 @@ export interface RegionInput {
   /** Source pixel area, mm². */
   pixelAreaMm2: number;
   minAreaMm2: number;
+  /** HU at source resolution (rows · columns), for the CSF around a region. */
+  hu: Float32Array;
 }
 
 /**
@@ -127,7 +129,7 @@ export interface RegionInput {
  */
 export function labelRegions(r: RegionInput): Uint8Array {
   const { labels, sizes } = labelComponents(r.mask, r.columns, r.rows);
-  const stats: RegionStats[] = sizes.map((size) => ({ size, near: 0, innerRadiusPx: 0, sumX: 0, sumY: 0, depthPx: 0 }));
+  const stats: RegionStats[] = sizes.map((size) => ({ size, near: 0, innerRadiusPx: 0, ring: 0, ringCsf: 0 }));
   const inner = computeEdgeDistance(r.mask, r.columns, r.rows);
   const rimPx = RIM_MM / r.mmPerCavityPx;
   for (let y = 0; y < r.rows; y++) {
@@ -138,28 +140,36 @@ export function labelRegions(r: RegionInput): Uint8Array {
       if (!id) continue;
       const st = stats[id] as RegionStats;
       const cx = Math.min(r.cavityW - 1, Math.floor(((x + 0.5) * r.cavityW) / r.columns));
-      const depth = r.edgeDistance[cy * r.cavityW + cx] as number;
-      if (depth <= rimPx) st.near++;
-      st.depthPx = Math.max(st.depthPx, depth);
+      if ((r.edgeDistance[cy * r.cavityW + cx] as number) <= rimPx) st.near++;
       st.innerRadiusPx = Math.max(st.innerRadiusPx, inner[i] as number);
-      st.sumX += x;
-      st.sumY += y;
     }
   }
-  // the cavity's horizontal extent at the model size: its centre stands for the midline
-  let lo = r.cavityW;
-  let hi = -1;
-  for (let i = 0; i < r.edgeDistance.length; i++)
-    if (r.edgeDistance[i]) {
-      const x = i % r.cavityW;
-      lo = Math.min(lo, x);
-      hi = Math.max(hi, x);
+  // the ring: pixels within RING_MM outside a region (the nearest region claims a pixel once)
+  const ringPx = Math.max(1, Math.round(RING_MM / Math.sqrt(r.pixelAreaMm2)));
+  const seen = new Int32Array(r.rows * r.columns);
+  for (let y = 0; y < r.rows; y++)
+    for (let x = 0; x < r.columns; x++) {
+      const id = labels[y * r.columns + x] as number;
+      if (!id || (inner[y * r.columns + x] as number) > 1) continue; // boundary pixels only
+      for (let dy = -ringPx; dy <= ringPx; dy++)
+        for (let dx = -ringPx; dx <= ringPx; dx++) {
+          const yy = y + dy;
+          const xx = x + dx;
+          if (yy < 0 || xx < 0 || yy >= r.rows || xx >= r.columns) continue;
+          const j = yy * r.columns + xx;
+          if (labels[j] || seen[j] === id) continue;
+          seen[j] = id;
+          const st = stats[id] as RegionStats;
+          st.ring++;
+          const v = r.hu[j] as number;
+          if (v >= (CSF_HU[0] as number) && v <= (CSF_HU[1] as number)) st.ringCsf++;
+        }
     }
   const code = new Uint8Array(sizes.length);
   for (let id = 1; id < sizes.length; id++) {
     const st = stats[id] as RegionStats;
     if (st.size * r.pixelAreaMm2 < r.minAreaMm2) continue;
-    code[id] = HEMORRHAGE_SUBTYPES.indexOf(classifyRegion(st, r, (lo + hi) / 2, Math.max(1, hi - lo + 1))) + 1;
+    code[id] = HEMORRHAGE_SUBTYPES.indexOf(classifyRegion(st, r)) + 1;
   }
   const out = new Uint8Array(r.rows * r.columns);
   for (let i = 0; i < out.length; i++) out[i] = code[labels[i] as number] as number;

@@ -45,22 +45,26 @@ test('mask = cavity ∧ HU range ∧ map, at source resolution', () => {
   assert.equal(computeBleedMask(hu, { mask: none, w: 32, h: 32 }, undefined, DEFAULT_BLEED_MASK_PARAMS).reduce((a, b) => a + b, 0), 0);
 });
 
-test('regions: components, small ones dropped, deep midline blob intraventricular, rim crescent subdural', () => {
+test('regions: components, small ones dropped, a blob in CSF intraventricular, one in brain intraparenchymal, rim crescent subdural', () => {
   const w = 128;
   const cav = new Uint8Array(w * w);
   for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) cav[y * w + x] = disc(64, 64, 60, x, y) ? 1 : 0;
   const edge = computeEdgeDistance(cav, w, w);
   const mask = new Uint8Array(w * w);
+  const hu = new Float32Array(w * w).fill(32); // brain
   for (let y = 0; y < w; y++)
     for (let x = 0; x < w; x++) {
-      if (disc(64, 64, 6, x, y)) mask[y * w + x] = 1; // central blob
+      if (disc(64, 64, 10, x, y)) hu[y * w + x] = 8; // a ventricle (CSF)…
+      if (disc(64, 64, 6, x, y)) mask[y * w + x] = 1; // …with blood in it
+      if (disc(80, 90, 6, x, y)) mask[y * w + x] = 1; // a blob in brain
       const r = Math.hypot(x - 64, y - 64);
       if (r >= 55 && r <= 58 && x < 40) mask[y * w + x] = 1; // thin crescent against the left inner table
       if (x === 100 && y === 64) mask[y * w + x] = 1; // one stray pixel
     }
-  assert.equal(labelComponents(mask, w, w).sizes.length, 4);
-  const labels = labelRegions({ mask, rows: w, columns: w, edgeDistance: edge, cavityW: w, cavityH: w, mmPerCavityPx: 1, pixelAreaMm2: 1, minAreaMm2: 6 });
-  assert.equal(labels[64 * w + 64], 3, 'centre blob → intraventricular');
+  assert.equal(labelComponents(mask, w, w).sizes.length, 5);
+  const labels = labelRegions({ mask, rows: w, columns: w, edgeDistance: edge, cavityW: w, cavityH: w, mmPerCavityPx: 1, pixelAreaMm2: 1, minAreaMm2: 6, hu });
+  assert.equal(labels[64 * w + 64], 3, 'blob bordered by CSF → intraventricular');
+  assert.equal(labels[90 * w + 80], 2, 'blob bordered by brain → intraparenchymal');
   assert.equal(labels[64 * w + 100], 0, 'stray pixel dropped');
   const crescent = labels[64 * w + 7] as number;
   assert.equal(crescent, 5, 'crescent → subdural');
