@@ -29,6 +29,8 @@ export function registerStowRoute(app: FastifyInstance, ctx: ServeContext): void
     '/dicomweb/studies',
     {
       config: { scope: 'write' },
+      // refuse other media types before fastify tries to parse the body
+      onRequest: async (req) => void relatedBoundary(req.headers['content-type']),
       schema: {
         summary: 'STOW-RS: store DICOM instances (multipart/related; type="application/dicom")',
         tags: ['dicomweb'],
