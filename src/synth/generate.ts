@@ -3,24 +3,20 @@
  *   out/images/<image id>.dcm, out/masks/<image id>.mask.gz, out/labels.csv, out/studies.json —
  * deterministically for a seed. Resumable: each study's files are written atomically and then
  * committed by `out/.synth/study-<index>.json`; `out/.synth/manifest.json` records the options, and a
- * run with `resume` skips committed studies and regenerates the rest identically.
+ * run with `resume` skips committed studies and regenerates the rest identically (the folder rules
+ * and the commit loop are job-folder.ts's, shared with `--insert-into`).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ichError } from '../core/errors.js';
-import { HEMORRHAGE_SUBTYPES } from '../core/subtypes.js';
-import { TMP_PREFIX, writeFileAtomicSync } from '../core/atomic-write.js';
+import { writeFileAtomicSync } from '../core/atomic-write.js';
+import { countPositiveSlices, prepareJobFolder, runCommittedUnits, writeCommitRecord } from './job-folder.js';
 import { MAX_SLICES_PER_STUDY, MAX_STUDIES } from './ids.js';
 import { planStudy, renderStudySlice, SLICE_THICKNESS_MM, studySliceCount } from './study-plan.js';
 import { bloodPixelsFromCounts, describeBleeds, formatLabelsCsv, labelsFromCounts, summariseStudy } from './records.js';
 import type { SliceRecord, StudyRecord } from './records.js';
-import type { SubtypeRecord, SynthOptions, SynthSummary } from './types.js';
+import type { SynthOptions, SynthSummary } from './types.js';
 
-export const STATE_DIR = '.synth';
 const MANIFEST_VERSION = 1;
-/** Paths this generator owns inside `out` (the only ones `force` removes). */
-const OWNED = ['images', 'masks', STATE_DIR, 'labels.csv', 'studies.json'];
 
 interface Manifest {
   version: number;
@@ -47,37 +43,6 @@ function checkOptions(o: SynthOptions): void {
 
 function manifestOf(o: SynthOptions): Manifest {
   return { version: MANIFEST_VERSION, generator: 'ichscan synth', studies: o.studies, slicesPerStudy: [...o.slicesPerStudy], size: o.size, seed: o.seed, prevalence: o.prevalence };
-}
-
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } catch (e) {
-    throw ichError('ICH_E_FILE_READ', e instanceof Error ? e.message : String(e), { file });
-  }
-}
-
-/** Decides what to do with an existing output folder; returns true when resuming. */
-function prepareOutput(o: SynthOptions, manifest: Manifest): boolean {
-  const entries = existsSync(o.out) ? readdirSync(o.out) : [];
-  const manifestFile = join(o.out, STATE_DIR, 'manifest.json');
-  if (entries.length > 0) {
-    if (o.resume) {
-      if (!existsSync(manifestFile)) throw ichError('ICH_E_OUTPUT_EXISTS', 'not a synth output folder (no .synth/manifest.json) — refusing to resume into it', { file: o.out });
-      const old = JSON.stringify(readJson(manifestFile));
-      if (old !== JSON.stringify(manifest)) throw ichError('ICH_E_USAGE', `resume needs the same options as the interrupted run: ${old}`, { file: o.out });
-      for (const sub of ['images', 'masks', STATE_DIR]) {
-        const dir = join(o.out, sub);
-        if (existsSync(dir)) for (const name of readdirSync(dir)) if (name.startsWith(TMP_PREFIX)) rmSync(join(dir, name), { force: true });
-      }
-      return true;
-    }
-    if (!o.force) throw ichError('ICH_E_OUTPUT_EXISTS', 'output folder is not empty (use --force to replace synth outputs, --resume to complete them)', { file: o.out });
-    for (const p of OWNED) rmSync(join(o.out, p), { recursive: true, force: true });
-  }
-  for (const sub of ['images', 'masks', STATE_DIR]) mkdirSync(join(o.out, sub), { recursive: true });
-  writeFileAtomicSync(manifestFile, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
-  return false;
 }
 
 /** Renders and writes one study; returns its record (also committed to .synth/study-<index>.json). */
@@ -113,12 +78,8 @@ export function writeSynthStudy(o: SynthOptions, index: number, onSlice?: () => 
     slices,
     bleeds: describeBleeds(plan.bleeds, (plan.patientZ[0] ?? 0) - (plan.levels[0] ?? 0)),
   };
-  writeFileAtomicSync(studyRecordPath(o.out, index), Buffer.from(`${JSON.stringify(record)}\n`));
+  writeCommitRecord(o.out, 'study', index, record);
   return record;
-}
-
-function studyRecordPath(out: string, index: number): string {
-  return join(out, STATE_DIR, `study-${String(index).padStart(7, '0')}.json`);
 }
 
 /** Generates (or completes, with `resume`) a synthetic dataset; see the module comment. */
@@ -126,40 +87,29 @@ export async function generateSynthDataset(o: SynthOptions): Promise<SynthSummar
   checkOptions(o);
   const started = performance.now();
   const manifest = manifestOf(o);
-  const resuming = prepareOutput(o, manifest);
-  const records: StudyRecord[] = [];
-  let resumedStudies = 0;
+  const resuming = prepareJobFolder(o, manifest, { folderKind: 'a synth', sameWhat: 'options' });
   let slicesDone = 0;
   let total = 0;
   for (let i = 0; i < o.studies; i++) total += studySliceCount(o.seed, i, o.slicesPerStudy);
-  for (let i = 0; i < o.studies; i++) {
-    const committed = studyRecordPath(o.out, i);
-    let record: StudyRecord;
-    if (resuming && existsSync(committed)) {
-      record = readJson(committed) as StudyRecord;
-      resumedStudies++;
+  const { records, kept: resumedStudies } = await runCommittedUnits<StudyRecord>({
+    count: o.studies,
+    unit: 'study',
+    out: o.out,
+    resuming,
+    onKept: (_i, record) => {
       slicesDone += record.slices.length;
       o.onProgress?.(slicesDone, total);
-    } else {
-      record = writeSynthStudy(o, i, () => {
+    },
+    produce: (i) =>
+      writeSynthStudy(o, i, () => {
         slicesDone++; // not inside `onProgress?.(…)`: optional calls skip evaluating their arguments
         o.onProgress?.(slicesDone, total);
-      });
-    }
-    records.push(record);
-    await yieldToEventLoop();
-  }
+      }),
+  });
   writeFileAtomicSync(join(o.out, 'labels.csv'), Buffer.from(formatLabelsCsv(records)));
   const studiesJson = { ...manifest, studies: records };
   writeFileAtomicSync(join(o.out, 'studies.json'), Buffer.from(`${JSON.stringify(studiesJson, null, 1)}\n`));
-  const bySubtype = Object.fromEntries(HEMORRHAGE_SUBTYPES.map((s) => [s, 0])) as SubtypeRecord<number>;
-  let positiveSlices = 0;
-  for (const r of records) {
-    for (const sl of r.slices) {
-      if (sl.labels.any) positiveSlices++;
-      for (const s of HEMORRHAGE_SUBTYPES) bySubtype[s] += sl.labels[s];
-    }
-  }
+  const { positiveSlices, bySubtype } = countPositiveSlices(records);
   return {
     out: o.out,
     studies: records.length,

@@ -2,7 +2,8 @@
  * The synthetic head-CT generator: phantom anatomy, hemorrhages per subtype, scanner effects,
  * strict DICOM writing, masks and labels (see docs/synth.md).
  */
-export { generateSynthDataset, writeSynthStudy, STATE_DIR } from './generate.js';
+export { generateSynthDataset, writeSynthStudy } from './generate.js';
+export { STATE_DIR } from './job-folder.js';
 export type { SynthOptions, SynthSummary, PixelEncoding, HemorrhageSubtype, SubtypeRecord } from './types.js';
 export type { StudyRecord, SliceRecord } from './records.js';
 export { planStudy, renderStudySlice, isPositiveStudy, SLICE_THICKNESS_MM, FIELD_OF_VIEW_MM, type StudyPlan, type RenderedSlice } from './study-plan.js';

@@ -75,7 +75,7 @@ export function describeBleeds(bleeds: readonly Bleed[], zOffset: number): Study
 }
 
 /** The Kaggle-format labels CSV: `ID,Label` then 6 rows per image (`ID_<img>_<subtype>,0|1`). */
-export function formatLabelsCsv(studies: readonly StudyRecord[]): string {
+export function formatLabelsCsv(studies: readonly { slices: readonly SliceRecord[] }[]): string {
   const lines = ['ID,Label'];
   for (const st of studies) for (const sl of st.slices) for (const s of SUBTYPES) lines.push(`${sl.imageId}_${s},${sl.labels[s]}`);
   return `${lines.join('\n')}\n`;

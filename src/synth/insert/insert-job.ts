@@ -5,23 +5,22 @@
  *   out/.synth/manifest.json (the options and a fingerprint of the input), out/.synth/series-<i>.json.
  * Deterministic: the same input, seed and options give a byte-identical folder. Resumable: each
  * file is written atomically, a series counts as done once its commit record exists, and
- * `resume` skips those and redoes the rest identically. Source files are only read.
+ * `resume` skips those and redoes the rest identically (folder rules and commit loop: ../job-folder.ts,
+ * shared with `synth`). Source files are only read.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { TMP_PREFIX, writeFileAtomicSync } from '../../core/atomic-write.js';
+import { writeFileAtomicSync } from '../../core/atomic-write.js';
 import { ichError } from '../../core/errors.js';
-import { HEMORRHAGE_SUBTYPES, SUBTYPES } from '../../core/subtypes.js';
+import { countPositiveSlices, prepareJobFolder, runCommittedUnits, writeCommitRecord } from '../job-folder.js';
+import { formatLabelsCsv } from '../records.js';
 import type { SubtypeRecord } from '../types.js';
 import { insertSeries, type InsertSeriesRecord } from './insert-series.js';
-import { collectSourceSeries, readNegativeIds, type InputFailure } from './source-series.js';
+import { collectSourceSeries, readNegativeIds, type InputFailure, type SourceSeries } from './source-series.js';
 
-export const STATE_DIR = '.synth';
 const MANIFEST_VERSION = 1;
 const GENERATOR = 'ichscan synth --insert-into';
-const OWNED = ['images', 'masks', STATE_DIR, 'labels.csv', 'studies.json'];
 
 export interface InsertOptions {
   /** Folder of real CT (walked recursively). */
@@ -80,46 +79,6 @@ function checkOptions(o: InsertOptions): void {
   if (resolve(o.out).startsWith(`${resolve(o.insertInto)}/`) || resolve(o.out) === resolve(o.insertInto)) bad('--out must not lie inside --insert-into (sources are never written to)');
 }
 
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } catch (e) {
-    throw ichError('ICH_E_FILE_READ', e instanceof Error ? e.message : String(e), { file });
-  }
-}
-
-function prepareOutput(o: InsertOptions, manifest: Manifest): boolean {
-  const entries = existsSync(o.out) ? readdirSync(o.out) : [];
-  const manifestFile = join(o.out, STATE_DIR, 'manifest.json');
-  if (entries.length > 0) {
-    if (o.resume) {
-      if (!existsSync(manifestFile)) throw ichError('ICH_E_OUTPUT_EXISTS', 'not an insertion output folder (no .synth/manifest.json) — refusing to resume into it', { file: o.out });
-      const old = JSON.stringify(readJson(manifestFile));
-      if (old !== JSON.stringify(manifest)) throw ichError('ICH_E_USAGE', `resume needs the same input and options as the interrupted run: ${old}`, { file: o.out });
-      for (const sub of ['images', 'masks', STATE_DIR]) {
-        const dir = join(o.out, sub);
-        if (existsSync(dir)) for (const name of readdirSync(dir)) if (name.startsWith(TMP_PREFIX)) rmSync(join(dir, name), { force: true });
-      }
-      return true;
-    }
-    if (!o.force) throw ichError('ICH_E_OUTPUT_EXISTS', 'output folder is not empty (use --force to replace synth outputs, --resume to complete them)', { file: o.out });
-    for (const p of OWNED) rmSync(join(o.out, p), { recursive: true, force: true });
-  }
-  for (const sub of ['images', 'masks', STATE_DIR]) mkdirSync(join(o.out, sub), { recursive: true });
-  writeFileAtomicSync(manifestFile, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
-  return false;
-}
-
-function seriesRecordPath(out: string, index: number): string {
-  return join(out, STATE_DIR, `series-${String(index).padStart(7, '0')}.json`);
-}
-
-function formatLabels(records: readonly InsertSeriesRecord[]): string {
-  const lines = ['ID,Label'];
-  for (const r of records) for (const sl of r.slices) for (const s of SUBTYPES) lines.push(`${sl.imageId}_${s},${sl.labels[s]}`);
-  return `${lines.join('\n')}\n`;
-}
-
 /** Inserts lesions into every series under `o.insertInto` (or completes an interrupted run). */
 export async function insertLesionsIntoFolder(o: InsertOptions): Promise<InsertSummary> {
   checkOptions(o);
@@ -141,47 +100,36 @@ export async function insertLesionsIntoFolder(o: InsertOptions): Promise<InsertS
     perSliceProb: o.perSliceProb,
     minSlices: o.minSlices,
   };
-  const resuming = prepareOutput(o, manifest);
+  const resuming = prepareJobFolder(o, manifest, { folderKind: 'an insertion', sameWhat: 'input and options' });
   const total = collected.series.reduce((n, s) => n + s.slices.length, 0);
   let done = 0;
-  let resumedSeries = 0;
   let processed = 0; // slices done by this run (not kept from an earlier one)
-  const records: InsertSeriesRecord[] = [];
-  for (const [i, series] of collected.series.entries()) {
-    const committed = seriesRecordPath(o.out, i);
-    let record: InsertSeriesRecord;
-    if (resuming && existsSync(committed)) {
-      record = readJson(committed) as InsertSeriesRecord;
-      resumedSeries++;
-      done += series.slices.length;
+  const { records, kept: resumedSeries } = await runCommittedUnits<InsertSeriesRecord>({
+    count: collected.series.length,
+    unit: 'series',
+    out: o.out,
+    resuming,
+    onKept: (i) => {
+      done += (collected.series[i] as SourceSeries).slices.length;
       o.onProgress?.(done, total);
-    } else {
-      record = await insertSeries({ out: o.out, seed: o.seed, perSliceProb: o.perSliceProb }, i, series, () => {
+    },
+    produce: async (i) => {
+      const record = await insertSeries({ out: o.out, seed: o.seed, perSliceProb: o.perSliceProb }, i, collected.series[i] as SourceSeries, () => {
         done++;
         processed++;
         o.onProgress?.(done, total);
       });
-      writeFileAtomicSync(committed, Buffer.from(`${JSON.stringify(record)}\n`));
-    }
-    records.push(record);
-    await yieldToEventLoop();
-  }
-  writeFileAtomicSync(join(o.out, 'labels.csv'), Buffer.from(formatLabels(records)));
+      writeCommitRecord(o.out, 'series', i, record);
+      return record;
+    },
+  });
+  writeFileAtomicSync(join(o.out, 'labels.csv'), Buffer.from(formatLabelsCsv(records)));
   const failures: InputFailure[] = [...collected.failures, ...records.flatMap((r) => r.failures)];
   const skippedReasons: Record<string, number> = {};
   for (const s of collected.skipped) skippedReasons[s.reason] = (skippedReasons[s.reason] ?? 0) + 1;
   const studiesJson = { ...manifest, series: records, failures, skipped: skippedReasons };
   writeFileAtomicSync(join(o.out, 'studies.json'), Buffer.from(`${JSON.stringify(studiesJson, null, 1)}\n`));
-  const bySubtype = Object.fromEntries(HEMORRHAGE_SUBTYPES.map((s) => [s, 0])) as SubtypeRecord<number>;
-  let positiveSlices = 0;
-  let slices = 0;
-  for (const r of records) {
-    for (const sl of r.slices) {
-      slices++;
-      if (sl.labels.any) positiveSlices++;
-      for (const s of HEMORRHAGE_SUBTYPES) bySubtype[s] += sl.labels[s];
-    }
-  }
+  const { slices, positiveSlices, bySubtype } = countPositiveSlices(records);
   const seconds = (performance.now() - started) / 1000;
   return {
     out: o.out,
