@@ -72,6 +72,9 @@ void define(napi_env env, napi_value exports, const char* name, napi_callback fn
 inline at::Tensor toNchw(const at::Tensor& x) { return x.permute({0, 3, 1, 2}); }
 inline at::Tensor toNhwc(const at::Tensor& x) { return x.permute({0, 2, 3, 1}); }
 
+/** Makes ATen allocate CPU tensors through ichscan's caching allocator (allocator.cpp). */
+void installCachingAllocator();
+
 void registerStore(napi_env env, napi_value exports);
 void registerElementwise(napi_env env, napi_value exports);
 void registerShape(napi_env env, napi_value exports);

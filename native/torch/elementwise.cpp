@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 #include <unordered_map>
+#include <ATen/Parallel.h>
 
 namespace ich {
 
@@ -50,11 +51,21 @@ static const std::unordered_map<std::string, Unary>& unaries() {
       {"Square", [](const at::Tensor& x, double, double) { return x * x; }},
       {"Tan", [](const at::Tensor& x, double, double) { return flt(x).tan(); }},
       {"Tanh", [](const at::Tensor& x, double, double) { return flt(x).tanh(); }},
-      // tfjs Step: 1 where x > 0, alpha elsewhere, NaN stays NaN.
+      // tfjs Step: 1 where x > 0, alpha elsewhere, NaN stays NaN. One pass (the ReLU gradient uses it on
+      // every activation; the where/isnan formulation took five).
       {"Step", [](const at::Tensor& x, double alpha, double) {
-         auto f = flt(x);
-         auto s = at::where(f > 0, at::ones_like(f), at::full_like(f, alpha));
-         return at::where(f.isnan(), f, s);
+         auto f = flt(x).contiguous();
+         auto out = at::empty_like(f);
+         const float* src = f.data_ptr<float>();
+         float* dst = out.data_ptr<float>();
+         float a = static_cast<float>(alpha);
+         at::parallel_for(0, f.numel(), 1 << 16, [&](int64_t b, int64_t e) {
+           for (int64_t i = b; i < e; i++) {
+             float v = src[i];
+             dst[i] = v > 0 ? 1.0f : (v != v ? v : a);
+           }
+         });
+         return out;
        }},
       {"LeakyRelu", [](const at::Tensor& x, double alpha, double) { return at::where(x < 0, x * alpha, x); }},
       {"ClipByValue", [](const at::Tensor& x, double lo, double hi) { return x.clamp(lo, hi); }},

@@ -263,6 +263,7 @@ void registerStore(napi_env env, napi_value exports) {
 }  // namespace ich
 
 static napi_value Init(napi_env env, napi_value exports) {
+  ich::installCachingAllocator();
   ich::registerStore(env, exports);
   ich::registerElementwise(env, exports);
   ich::registerShape(env, exports);
