@@ -8,10 +8,25 @@ import type { Command } from '../command.js';
 import { getBool, getInt, getNumber, getString, requireString } from '../args.js';
 import { ichError } from '../../core/errors.js';
 import { createProgress } from '../../core/progress.js';
-import { generateSynthDataset } from '../../synth/index.js';
+import { generateSynthDataset, type SynthSummary } from '../../synth/index.js';
 import { insertLesionsIntoFolder, type InsertSummary } from '../../synth/insert/index.js';
 import type { CliIo } from '../command.js';
 import type { ParsedArgs } from '../args.js';
+
+/**
+ * Runs a job with slice progress on stderr (unless --quiet), then prints its summary on stdout:
+ * the summary object as JSON with --json, else the line `describe` writes.
+ */
+async function runWithProgress<S>(args: ParsedArgs, io: CliIo, label: string, job: (onProgress: (done: number, total: number) => void) => Promise<S>, describe: (s: S) => string): Promise<number> {
+  const progress = createProgress({ label, unit: 'slices', stream: io.stderr, silent: getBool(args, 'quiet') });
+  const summary = await job((done, total) => {
+    progress.setTotal(total);
+    progress.tick(done - progress.count);
+  });
+  progress.finish();
+  io.stdout.write(getBool(args, 'json') ? `${JSON.stringify(summary)}\n` : describe(summary));
+  return 0;
+}
 
 /** Flags that only make sense for whole synthetic studies, refused with --insert-into when given. */
 const STUDY_ONLY = ['studies'];
@@ -19,32 +34,27 @@ const STUDY_ONLY = ['studies'];
 async function runInsert(args: ParsedArgs, io: CliIo): Promise<number> {
   for (const f of STUDY_ONLY) if (args.flags[f] !== undefined) throw ichError('ICH_E_USAGE', `--${f} does not apply to --insert-into (the input's series are used)`);
   const labels = getString(args, 'labels');
-  const progress = createProgress({ label: 'synth --insert-into', unit: 'slices', stream: io.stderr, silent: getBool(args, 'quiet') });
-  const s: InsertSummary = await insertLesionsIntoFolder({
-    insertInto: resolve(io.cwd, requireString(args, 'insert-into')),
-    out: resolve(io.cwd, requireString(args, 'out')),
-    ...(labels === undefined ? {} : { labels: resolve(io.cwd, labels) }),
-    seed: getInt(args, 'seed', 0, 0xffffffff) ?? 0,
-    perSliceProb: getNumber(args, 'per-slice-prob') ?? 0.3,
-    minSlices: getInt(args, 'min-slices', 1) ?? 8,
-    force: getBool(args, 'force'),
-    resume: getBool(args, 'resume'),
-    onProgress: (done, total) => {
-      progress.setTotal(total);
-      progress.tick(done - progress.count);
-    },
-  });
-  progress.finish();
-  if (getBool(args, 'json')) {
-    io.stdout.write(`${JSON.stringify(s)}\n`);
-  } else {
-    io.stdout.write(
+  return runWithProgress(
+    args,
+    io,
+    'synth --insert-into',
+    (onProgress) =>
+      insertLesionsIntoFolder({
+        insertInto: resolve(io.cwd, requireString(args, 'insert-into')),
+        out: resolve(io.cwd, requireString(args, 'out')),
+        ...(labels === undefined ? {} : { labels: resolve(io.cwd, labels) }),
+        seed: getInt(args, 'seed', 0, 0xffffffff) ?? 0,
+        perSliceProb: getNumber(args, 'per-slice-prob') ?? 0.3,
+        minSlices: getInt(args, 'min-slices', 1) ?? 8,
+        force: getBool(args, 'force'),
+        resume: getBool(args, 'resume'),
+        onProgress,
+      }),
+    (s: InsertSummary) =>
       `inserted ${s.lesions} lesions into ${s.positiveSeries} of ${s.series} series: ${s.slices} slices to ${s.out} (${s.positiveSlices} with blood)` +
-        `${s.failures ? `, ${s.failures} files failed (see studies.json)` : ''}${s.skipped ? `, ${s.skipped} left out` : ''}` +
-        `${s.resumedSeries ? `, ${s.resumedSeries} series kept from the earlier run` : ''} in ${s.seconds.toFixed(1)} s (${s.slicesPerSecond} slices/s)\n`,
-    );
-  }
-  return 0;
+      `${s.failures ? `, ${s.failures} files failed (see studies.json)` : ''}${s.skipped ? `, ${s.skipped} left out` : ''}` +
+      `${s.resumedSeries ? `, ${s.resumedSeries} series kept from the earlier run` : ''} in ${s.seconds.toFixed(1)} s (${s.slicesPerSecond} slices/s)\n`,
+  );
 }
 
 function parseRange(text: string): [number, number] {
@@ -84,31 +94,25 @@ export const synthCommand: Command = {
     const studies = getInt(args, 'studies', 1);
     if (studies === undefined) throw ichError('ICH_E_USAGE', '--studies is required');
     const out = resolve(io.cwd, requireString(args, 'out'));
-    const progress = createProgress({ label: 'synth', unit: 'slices', stream: io.stderr, silent: getBool(args, 'quiet') });
-    const summary = await generateSynthDataset({
-      studies,
-      out,
-      slicesPerStudy: parseRange(getString(args, 'slices-per-study') ?? '24-40'),
-      size: getInt(args, 'size', 32, 2048) ?? 512,
-      seed: getInt(args, 'seed', 0, 0xffffffff) ?? 0,
-      prevalence: getNumber(args, 'prevalence') ?? 0.4,
-      force: getBool(args, 'force'),
-      resume: getBool(args, 'resume'),
-      onProgress: (done, total) => {
-        progress.setTotal(total);
-        progress.tick(done - progress.count);
-      },
-    });
-    progress.finish();
-    if (getBool(args, 'json')) {
-      io.stdout.write(`${JSON.stringify(summary)}\n`);
-    } else {
-      const s = summary;
-      io.stdout.write(
+    return runWithProgress(
+      args,
+      io,
+      'synth',
+      (onProgress) =>
+        generateSynthDataset({
+          studies,
+          out,
+          slicesPerStudy: parseRange(getString(args, 'slices-per-study') ?? '24-40'),
+          size: getInt(args, 'size', 32, 2048) ?? 512,
+          seed: getInt(args, 'seed', 0, 0xffffffff) ?? 0,
+          prevalence: getNumber(args, 'prevalence') ?? 0.4,
+          force: getBool(args, 'force'),
+          resume: getBool(args, 'resume'),
+          onProgress,
+        }),
+      (s: SynthSummary) =>
         `wrote ${s.studies} studies, ${s.slices} slices to ${s.out} (${s.positiveStudies} studies / ${s.positiveSlices} slices with hemorrhage` +
-          `${s.resumedStudies ? `, ${s.resumedStudies} studies kept from the earlier run` : ''}) in ${s.seconds.toFixed(1)} s\n`,
-      );
-    }
-    return 0;
+        `${s.resumedStudies ? `, ${s.resumedStudies} studies kept from the earlier run` : ''}) in ${s.seconds.toFixed(1)} s\n`,
+    );
   },
 };
