@@ -68,7 +68,11 @@ export interface SubarachnoidBleed extends BleedBase {
 }
 export type Bleed = ExtraAxialBleed | ParenchymalBleed | VentricularBleed | SubarachnoidBleed;
 
-const WEIGHTS: readonly [HemorrhageSubtype, number][] = [
+/**
+ * How often each subtype is drawn: for the bleeds of a positive `synth` study and for the lesions
+ * `--insert-into` plants (insert/lesion-plan.ts).
+ */
+export const SUBTYPE_WEIGHTS: readonly [HemorrhageSubtype, number][] = [
   ['epidural', 0.12],
   ['intraparenchymal', 0.28],
   ['intraventricular', 0.15],
@@ -76,10 +80,14 @@ const WEIGHTS: readonly [HemorrhageSubtype, number][] = [
   ['subdural', 0.3],
 ];
 
-function pickSubtype(rng: Rng): HemorrhageSubtype {
-  let x = rng.next() * WEIGHTS.reduce((s, [, w]) => s + w, 0);
-  for (const [name, w] of WEIGHTS) if ((x -= w) < 0) return name;
-  return 'subdural';
+const NO_SUBTYPES: ReadonlySet<HemorrhageSubtype> = new Set();
+
+/** One subtype drawn by SUBTYPE_WEIGHTS among those not in `exclude` (one `rng.next()`); `exclude` must leave one. */
+export function pickSubtype(rng: Rng, exclude: ReadonlySet<HemorrhageSubtype> = NO_SUBTYPES): HemorrhageSubtype {
+  const options = SUBTYPE_WEIGHTS.filter(([s]) => !exclude.has(s));
+  let x = rng.next() * options.reduce((t, [, w]) => t + w, 0);
+  for (const [s, w] of options) if ((x -= w) < 0) return s;
+  return (options[options.length - 1] as [HemorrhageSubtype, number])[0];
 }
 
 /** Log-uniform in [lo, hi]: small bleeds as common as large ones per octave. */

@@ -1,11 +1,11 @@
 /**
  * Per series, the seeded choice of 0–2 lesions and where they go. Subtypes are drawn with
- * `synth`'s weights (epidural 0.12, intraparenchymal 0.28, intraventricular 0.15, subarachnoid
- * 0.25, subdural 0.30), one or two distinct ones (40 % two), each anchored on anatomy found in the
- * slices (anatomy.ts): extra-axial bleeds on the inner table, parenchymal ones in brain at least
- * their radius deep (deep = basal ganglia/thalamus, 12–26 mm from the midline near the centre),
- * intraventricular ones on the ventricles found from CSF HU, subarachnoid ones on convexity sulci or
- * the basal cisterns. Lesions stay within the longest run of "brain slices" (cavity ≥ 35 % of the
+ * `synth`'s weights (SUBTYPE_WEIGHTS in ../hemorrhage.ts: epidural 0.12, intraparenchymal 0.28,
+ * intraventricular 0.15, subarachnoid 0.25, subdural 0.30), one or two distinct ones (40 % two),
+ * each anchored on anatomy found in the slices (anatomy.ts): extra-axial bleeds on the inner table,
+ * parenchymal ones in brain at least their radius deep (deep = basal ganglia/thalamus, 12–26 mm
+ * from the midline near the centre), intraventricular ones on the ventricles found from CSF HU,
+ * subarachnoid ones on convexity sulci or the basal cisterns. Lesions stay within the longest run of "brain slices" (cavity ≥ 35 % of the
  * series' largest), so the skull base, where the cavity cannot be found reliably, is avoided:
  * each is slid along the slice normal (and shortened if need be) to fit inside that run.
  *
@@ -16,6 +16,7 @@
 import { createRng, type Rng } from '../../core/random.js';
 import { toMidline, type AnatomySummary, type SliceAnatomy } from './anatomy.js';
 import type { BloodAge, HeadAxis, Lesion } from './lesion-types.js';
+import { pickSubtype, SUBTYPE_WEIGHTS } from '../hemorrhage.js';
 import type { HemorrhageSubtype } from '../types.js';
 
 export interface SeriesPlanInput {
@@ -37,23 +38,8 @@ export interface SeriesPlan {
   lesions: Lesion[];
 }
 
-const WEIGHTS: readonly [HemorrhageSubtype, number][] = [
-  ['epidural', 0.12],
-  ['intraparenchymal', 0.28],
-  ['intraventricular', 0.15],
-  ['subarachnoid', 0.25],
-  ['subdural', 0.3],
-];
-
 /** Slices whose cavity is at least this share of the series' largest count as brain slices. */
 const BRAIN_SLICE_SHARE = 0.35;
-
-function drawSubtype(rng: Rng, exclude: ReadonlySet<HemorrhageSubtype>): HemorrhageSubtype {
-  const options = WEIGHTS.filter(([s]) => !exclude.has(s));
-  let x = rng.next() * options.reduce((t, [, w]) => t + w, 0);
-  for (const [s, w] of options) if ((x -= w) < 0) return s;
-  return (options[options.length - 1] as [HemorrhageSubtype, number])[0];
-}
 
 /** Density by age (HU): acute clot 60–85, hyperacute (unretracted, mixed with serum) 50–62, subacute 40–55. */
 function drawAge(rng: Rng, subtype: HemorrhageSubtype): { age: BloodAge; hu: number } {
@@ -252,14 +238,14 @@ export function planSeriesLesions(rng: Rng, input: SeriesPlanInput): SeriesPlan 
   const chosen = new Set<HemorrhageSubtype>();
   const lesions: Lesion[] = [];
   for (let attempt = 0; attempt < 6 && lesions.length < count; attempt++) {
-    const subtype = drawSubtype(rng, chosen);
+    const subtype = pickSubtype(rng, chosen);
     chosen.add(subtype);
     const l = drawLesion(rng, subtype, input, run, head);
     if (l) {
       fitToRun(l);
       lesions.push(l);
     }
-    if (chosen.size === WEIGHTS.length) break;
+    if (chosen.size === SUBTYPE_WEIGHTS.length) break;
   }
   const brainSlices = run[1] - run[0] + 1;
   const covered = Math.max(1, coveredSlices(lesions, input.positions));
