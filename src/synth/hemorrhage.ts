@@ -15,8 +15,8 @@ import type { HeadParams } from './head-params.js';
 import type { SliceFields } from './anatomy.js';
 import { sutureAngles } from './anatomy.js';
 import { REGION, isIntracranial, isParenchyma } from './regions.js';
-import { createValueNoise } from './noise.js';
-import type { Noise3 } from './noise.js';
+import { cachedNoise } from './noise.js';
+import { wrapPi } from './angles.js';
 
 /** Bit of each subtype in the mask bytes (HEMORRHAGE_SUBTYPES order). */
 export const SUBTYPE_BIT: Readonly<Record<HemorrhageSubtype, number>> = {
@@ -193,32 +193,14 @@ export function drawBleed(rng: Rng, head: HeadParams, subtype: HemorrhageSubtype
   }
 }
 
-function angleDelta(a: number, b: number): number {
-  let d = (a - b) % (2 * Math.PI);
-  if (d > Math.PI) d -= 2 * Math.PI;
-  if (d < -Math.PI) d += 2 * Math.PI;
-  return d;
-}
-
 /** True when a suture lies on the short arc from `from` to `to`. */
 function crossesSuture(from: number, to: number, sutures: readonly number[]): boolean {
-  const span = angleDelta(to, from);
+  const span = wrapPi(to - from);
   for (const s of sutures) {
-    const ds = angleDelta(s, from);
+    const ds = wrapPi(s - from);
     if (Math.sign(ds) === Math.sign(span) && Math.abs(ds) < Math.abs(span)) return true;
   }
   return false;
-}
-
-const noiseCache = new Map<number, Noise3>();
-function noiseFor(seed: number): Noise3 {
-  let n = noiseCache.get(seed);
-  if (!n) {
-    if (noiseCache.size > 64) noiseCache.clear();
-    n = createValueNoise(seed);
-    noiseCache.set(seed, n);
-  }
-  return n;
 }
 
 /**
@@ -232,7 +214,7 @@ export function paintBleeds(bleeds: readonly Bleed[], fields: SliceFields, head:
   const sinR = Math.sin(head.rotation);
   for (const b of bleeds) {
     if (fields.zRange[1] < b.zMin || fields.zRange[0] > b.zMax) continue;
-    const noise = noiseFor(b.noiseSeed);
+    const noise = cachedNoise(b.noiseSeed);
     const bit = SUBTYPE_BIT[b.subtype];
     for (let k = 0; k < n; k++) {
       const region = fields.region[k] as number;
@@ -247,7 +229,7 @@ export function paintBleeds(bleeds: readonly Bleed[], fields: SliceFields, head:
         if (Math.sign(Math.sin(theta)) !== Math.sign(Math.sin(b.theta))) continue; // falx / sagittal sinus
         const e = 1 - ((z - b.zCenter) / (b.zMax - b.zCenter)) ** 2;
         const half = b.halfAngle * Math.sqrt(Math.max(0, e));
-        const d = Math.abs(angleDelta(theta, b.theta)) / Math.max(half, 1e-6);
+        const d = Math.abs(wrapPi(theta - b.theta)) / Math.max(half, 1e-6);
         if (d >= 1) continue;
         const depth = fields.depth[k] as number;
         const wobble = 1 + 0.15 * noise(u / 8, v / 8, z / 8);

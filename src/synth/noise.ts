@@ -47,6 +47,21 @@ export function createValueNoise(seed: number): Noise3 {
   };
 }
 
+const noiseCache = new Map<number, Noise3>();
+/**
+ * `createValueNoise(seed)`, memoised (a bleed or lesion reuses its field on every slice; at most
+ * ~64 fields are kept). The same seed gives the same field whether or not it was cached.
+ */
+export function cachedNoise(seed: number): Noise3 {
+  let n = noiseCache.get(seed);
+  if (!n) {
+    if (noiseCache.size > 64) noiseCache.clear();
+    n = createValueNoise(seed);
+    noiseCache.set(seed, n);
+  }
+  return n;
+}
+
 /** Two octaves (second at about twice the frequency, half the amplitude), in about [-1, 1]. */
 export function fractalNoise(noise: Noise3, x: number, y: number, z: number): number {
   return (noise(x, y, z) + 0.5 * noise(2.03 * x + 17.1, 2.03 * y + 5.3, 2.03 * z + 9.7)) / 1.5;

@@ -15,10 +15,9 @@
  * through-plane partial volume) leaves the slice unchanged, so an unlabelled slice has no blood.
  */
 import type { Rng } from '../../core/random.js';
-import { fractalNoise } from '../noise.js';
+import { cachedNoise, fractalNoise } from '../noise.js';
 import { SUBTYPE_BIT } from '../hemorrhage.js';
 import type { SliceAnatomy } from './anatomy.js';
-import { lesionNoise } from './lesion-shapes.js';
 import type { Lesion } from './lesion-types.js';
 
 /** SD of [1 2 1]/4 ⊗ [1 2 1]/4 smoothed unit white noise: √(Σ w²) = 6/16. */
@@ -87,7 +86,7 @@ export function compositeLesions(anat: SliceAnatomy, layers: readonly LesionLaye
     const h = r1 - r0 + 1;
     const w = c1 - c0 + 1;
     const noise = correlatedNoise(rng, h, w, anat.summary.noiseSd);
-    const field = lesionNoise(lesion.noiseSeed ^ 0x7e47);
+    const field = cachedNoise(lesion.noiseSeed ^ 0x7e47);
     // Hyperacute clot is not yet retracted: more heterogeneous.
     const texture = lesion.age === 'hyperacute' ? 2 * lesion.textureHu : lesion.textureHu;
     const bit = SUBTYPE_BIT[lesion.subtype];

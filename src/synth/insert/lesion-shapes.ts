@@ -14,7 +14,8 @@
  *   noisy ball, at most `maxDepth` from the inner table — thin and serpiginous because sulci are.
  * CSF share = (brain HU − 3×3 mean HU) / (brain HU − 5), clamped to [0, 1].
  */
-import { createValueNoise, type Noise3 } from '../noise.js';
+import { wrapPi } from '../angles.js';
+import { cachedNoise } from '../noise.js';
 import { toMidline, type SliceAnatomy } from './anatomy.js';
 import type { HeadAxis, Lesion } from './lesion-types.js';
 
@@ -24,25 +25,6 @@ export const SUB_PLANES = 5;
 const CSF_HU = 5;
 
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
-
-function wrapPi(x: number): number {
-  let y = x % (2 * Math.PI);
-  if (y > Math.PI) y -= 2 * Math.PI;
-  if (y < -Math.PI) y += 2 * Math.PI;
-  return y;
-}
-
-const noiseCache = new Map<number, Noise3>();
-/** The lesion's noise field (memoised: a series reuses it on every slice). */
-export function lesionNoise(seed: number): Noise3 {
-  let n = noiseCache.get(seed);
-  if (!n) {
-    if (noiseCache.size > 64) noiseCache.clear();
-    n = createValueNoise(seed);
-    noiseCache.set(seed, n);
-  }
-  return n;
-}
 
 /**
  * Perihematomal oedema of an intraparenchymal lesion on one slice: per pixel the share of the
@@ -60,7 +42,7 @@ export function rasteriseOedema(lesion: Lesion, anat: SliceAnatomy, thickness: n
   const reach = Math.max(r1, r2) * (1 + lesion.lobulation) + lesion.oedemaMm + dx;
   const cos = Math.cos(lesion.angle);
   const sin = Math.sin(lesion.angle);
-  const noise = lesionNoise(lesion.noiseSeed);
+  const noise = cachedNoise(lesion.noiseSeed);
   const out = new Float32Array(rows * cols);
   let any = false;
   for (let r = 0; r < rows; r++) {
@@ -99,7 +81,7 @@ export function rasteriseLesion(lesion: Lesion, anat: SliceAnatomy, head: HeadAx
   const alpha = new Float32Array(rows * cols);
   const brainHu = anat.summary.brainHu;
   const csfShare = (k: number): number => clamp01((brainHu - (anat.smooth[k] as number)) / (brainHu - CSF_HU));
-  const noise = lesionNoise(lesion.noiseSeed);
+  const noise = cachedNoise(lesion.noiseSeed);
   let any = false;
   for (let r = 0; r < rows; r++) {
     const b = b0 + r * dy;
