@@ -1,6 +1,7 @@
 /**
  * A running `ichscan serve`: the HTTP app listening, the C-STORE SCP, the model opened once (kept
- * open for the process's life) and the embedded job runner. `close()` stops taking work, waits
+ * open for the process's life) and the embedded job runner — or, with `redisUrl`, no model: jobs go
+ * to BullMQ and `ichscan worker` processes score them. `close()` stops taking work, waits
  * for the job in hand and closes everything.
  */
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { buildApp } from './http/build-app.js';
 import type { LogLevel } from './log.js';
 import { JobRunner } from './pipeline/run-jobs.js';
 import { startRetention } from './retention.js';
+import { RedisScoring } from './queue/redis-scoring.js';
 
 export interface RunningService {
   ctx: ServeContext;
@@ -38,13 +40,20 @@ export async function startService(config: ServeConfig, opts: StartOptions = {})
   let scorer: SeriesScorer | undefined;
   let runner: JobRunner | undefined;
   const retention = startRetention(ctx);
+  let redis: RedisScoring | undefined;
   try {
-    scorer = await openScorer(resolveModelDir(config.modelDir, opts.cwd ?? process.cwd()), { ...opts.engine, onStatus: (line) => ctx.log.info({}, line) });
-    runner = new JobRunner({ ...ctx, scorer });
+    if (config.redisUrl) {
+      redis = new RedisScoring(ctx, config.redisUrl);
+      runner = new JobRunner({ ...ctx, redis });
+    } else {
+      scorer = await openScorer(resolveModelDir(config.modelDir, opts.cwd ?? process.cwd()), { ...opts.engine, onStatus: (line) => ctx.log.info({}, line) });
+      runner = new JobRunner({ ...ctx, scorer });
+    }
     runner.start();
   } catch (e) {
     retention.stop();
     scp?.close();
+    await redis?.close();
     await app.close();
     ctx.store.close();
     throw e;
@@ -55,6 +64,7 @@ export async function startService(config: ServeConfig, opts: StartOptions = {})
     async close() {
       retention.stop();
       await runner?.stop();
+      await redis?.close();
       scp?.close();
       await app.close();
       await scorer?.dispose();

@@ -19,5 +19,6 @@ import { trainCommand } from './train.js';
 import { benchTrainCommand } from './bench-train.js';
 import { compareCommand } from './compare.js';
 import { serveCommand } from './serve.js';
+import { workerCommand } from './worker.js';
 
-export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, benchInferCommand, demoCommand, exportCommand, trainCommand, benchTrainCommand, compareCommand, serveCommand];
+export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, benchInferCommand, demoCommand, exportCommand, trainCommand, benchTrainCommand, compareCommand, serveCommand, workerCommand];

@@ -5,20 +5,24 @@
  */
 import { toIchError } from '../../core/errors.js';
 import type { SeriesScorer } from '../../infer/scorer.js';
+import type { RedisScoring } from '../queue/redis-scoring.js';
 import type { ServeConfig } from '../config.js';
 import type { ServeLog } from '../log.js';
 import type { ServeMetrics } from '../metrics.js';
 import { hashUid } from '../phi.js';
 import type { ServeStore } from '../store/serve-store.js';
 import { destinationKey, forwardDueResults } from './forward-results.js';
-import { PERMANENT_CODES, scoreStudy } from './score-study.js';
+import { chooseSeriesFiles, PERMANENT_CODES, scoreSeriesFiles } from './score-study.js';
 
 export interface RunnerDeps {
   config: ServeConfig;
   store: ServeStore;
   metrics: ServeMetrics;
   log: ServeLog;
-  scorer: SeriesScorer;
+  /** Embedded mode: the model, opened once. */
+  scorer?: SeriesScorer;
+  /** Redis mode: jobs go to BullMQ workers instead. */
+  redis?: RedisScoring;
 }
 
 /** Poll period, ms. */
@@ -32,7 +36,8 @@ export class JobRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
   start(): void {
-    const n = this.deps.store.recoverRunning(Date.now());
+    // in Redis mode running jobs belong to workers (BullMQ's stalled check recovers them)
+    const n = this.deps.redis ? 0 : this.deps.store.recoverRunning(Date.now());
     if (n > 0) this.deps.log.info({ jobs: n }, 'jobs left running by a previous process queued again');
     this.timer = setInterval(() => this.kick(), TICK_MS);
   }
@@ -53,18 +58,28 @@ export class JobRunner {
 
   private async tick(): Promise<void> {
     const { store, config, log } = this.deps;
-    for (const uid of store.queueStableStudies(Date.now(), config.stableAgeS * 1000)) log.info({ study: hashUid(uid) }, 'study complete, queued');
-    const job = store.claimJob(Date.now());
-    if (job) await this.runJob(job.studyUid, job.attempt);
+    const redis = this.deps.redis;
+    for (const uid of store.queueStableStudies(Date.now(), config.stableAgeS * 1000)) {
+      log.info({ study: hashUid(uid) }, 'study complete, queued');
+      if (redis) await redis.enqueue(uid);
+    }
+    if (redis) {
+      await redis.poll().catch((e: unknown) => log.warn({ code: toIchError(e, 'ICH_E_QUEUE').code }, 'Redis poll failed'));
+    } else {
+      const job = store.claimJob(Date.now());
+      if (job) await this.runJob(job.studyUid, job.attempt);
+    }
     if (config.forwardTo.length > 0) await forwardDueResults(this.deps);
   }
 
   private async runJob(studyUid: string, attempt: number): Promise<void> {
-    const { store, config, metrics, log, scorer } = this.deps;
+    const { store, config, metrics, log } = this.deps;
+    const scorer = this.deps.scorer as SeriesScorer;
     const study = hashUid(studyUid);
     log.info({ study, attempt }, 'scoring');
     try {
-      const { outcome, summary, files } = await scoreStudy({ dataDir: config.dataDir, uidRoot: config.uidRoot, store, scorer }, studyUid);
+      const chosen = chooseSeriesFiles(store, studyUid);
+      const { outcome, summary, files } = await scoreSeriesFiles({ dataDir: config.dataDir, uidRoot: config.uidRoot, scorer }, studyUid, chosen);
       const now = Date.now();
       store.db.transaction(() => {
         store.saveResult(studyUid, outcome.seriesUid, summary.model.version, summary, files, now);

@@ -26,7 +26,6 @@ export const PERMANENT_CODES: readonly IchErrorCode[] = ['ICH_E_NO_SERIES', 'ICH
 export interface ScoringContext {
   dataDir: string;
   uidRoot: string;
-  store: ServeStore;
   scorer: SeriesScorer;
 }
 
@@ -49,14 +48,28 @@ export interface ResultFile {
   path: string;
 }
 
-export async function scoreStudy(ctx: ScoringContext, studyUid: string): Promise<{ outcome: StudyOutcome; summary: ResultSummary; files: ResultFile[] }> {
-  const instances = ctx.store.instancesOf(studyUid);
+/** Series selection on the study's recorded headers (reasons stored); the chosen series' files. */
+export function chooseSeriesFiles(store: ServeStore, studyUid: string): { seriesInstanceUid: string; files: string[] } {
+  const instances = store.instancesOf(studyUid);
   const selection = selectSeries(instances.map((i) => JSON.parse(i.header) as InstanceHeader));
-  ctx.store.setSkipped(studyUid, selection.skipped);
+  store.setSkipped(studyUid, selection.skipped);
   const chosen = selection.chosen;
   if (!chosen) throw ichError('ICH_E_NO_SERIES', selection.skipped.map((s) => s.reason).join('; ') || 'no instances');
-  const files = instances.filter((i) => i.series_uid === chosen.seriesInstanceUid).map((i) => i.path);
-  const grouped = groupIntoSeries(files);
+  return { seriesInstanceUid: chosen.seriesInstanceUid, files: instances.filter((i) => i.series_uid === chosen.seriesInstanceUid).map((i) => i.path) };
+}
+
+export interface ScoredStudy {
+  outcome: StudyOutcome;
+  summary: ResultSummary;
+  files: ResultFile[];
+}
+
+/**
+ * Scores one chosen series and files its DICOM results; needs only the data dir and the model
+ * (no store), so a BullMQ worker on another machine runs it on the job's data alone.
+ */
+export async function scoreSeriesFiles(ctx: ScoringContext, studyUid: string, chosen: { seriesInstanceUid: string; files: string[] }): Promise<ScoredStudy> {
+  const grouped = groupIntoSeries(chosen.files);
   const failures: FileFailure[] = [...grouped.failures];
   const model = resultModelIdentity(ctx.scorer.dir, ctx.scorer.card.created);
   const stage = join(ctx.dataDir, 'results-tmp', `${digestUid(studyUid).slice(0, 16)}-${randomBytes(4).toString('hex')}`);

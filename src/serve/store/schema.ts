@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   attempts INTEGER NOT NULL DEFAULT 0,
   next_run_at INTEGER NOT NULL,
   runs INTEGER NOT NULL DEFAULT 0,
+  external_id TEXT,
   error_code TEXT,
   error_message TEXT
 );

@@ -172,6 +172,24 @@ export class ServeStore {
     return retry ? 'retry' : 'failed';
   }
 
+  /** Redis mode: the BullMQ job id now carrying the study. */
+  setExternalJob(studyUid: string, jobId: string): void {
+    this.db.prepare('UPDATE jobs SET external_id = ? WHERE study_uid = ?').run(jobId, studyUid);
+  }
+
+  /** Redis mode: jobs handed to BullMQ and not finished here yet. */
+  externalJobsInFlight(): { study_uid: string; external_id: string | null; state: 'queued' | 'running'; attempts: number }[] {
+    return this.db.prepare("SELECT study_uid, external_id, state, attempts FROM jobs WHERE state IN ('queued','running')").all() as ReturnType<ServeStore['externalJobsInFlight']>;
+  }
+
+  /** Redis mode: a worker took the job (the study shows as scoring). */
+  markRunning(studyUid: string, attempt: number, now: number): void {
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE jobs SET state = 'running', attempts = ?, runs = runs + 1 WHERE study_uid = ? AND state = 'queued'").run(attempt, studyUid);
+      this.db.prepare("UPDATE studies SET status = 'scoring', started_at = ? WHERE study_uid = ? AND status = 'queued'").run(now, studyUid);
+    })();
+  }
+
   setSkipped(studyUid: string, skipped: unknown): void {
     this.db.prepare('UPDATE studies SET skipped = ? WHERE study_uid = ?').run(JSON.stringify(skipped), studyUid);
   }
