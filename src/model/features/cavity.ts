@@ -8,38 +8,10 @@
 import { ichError } from '../../core/errors.js';
 import type { Image } from '../../core/tensor.js';
 import type { WindowPreset } from '../../core/windows.js';
+import { floodFromBorder } from '../../preprocess/morphology.js';
 
 /** Bone dilation before the fill (pixels at 256 px ≈ 0.9 mm each): closes gaps, removes the partial-volume band. */
 const CLOSE = 3;
-
-/** 1 for pixels reachable from the border without crossing `wall` (4-connected). */
-function floodOutside(wall: Uint8Array, w: number, h: number): Uint8Array {
-  const out = new Uint8Array(w * h);
-  const stack: number[] = [];
-  const push = (i: number): void => {
-    if (!out[i] && !wall[i]) {
-      out[i] = 1;
-      stack.push(i);
-    }
-  };
-  for (let x = 0; x < w; x++) {
-    push(x);
-    push((h - 1) * w + x);
-  }
-  for (let y = 0; y < h; y++) {
-    push(y * w);
-    push(y * w + w - 1);
-  }
-  while (stack.length) {
-    const i = stack.pop() as number;
-    const x = i % w;
-    if (x > 0) push(i - 1);
-    if (x < w - 1) push(i + 1);
-    if (i >= w) push(i - w);
-    if (i < (h - 1) * w) push(i + w);
-  }
-  return out;
-}
 
 /** Binary erosion by r pixels with a square element: a 1-D min along x, then along y (separable). */
 export function erode(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
@@ -87,8 +59,23 @@ export interface SliceCavity {
   cavityMask: Uint8Array;
 }
 
+/**
+ * The last cavity computed per image (images are never mutated after preprocessing): the HU
+ * features and the bleed masks of predict ask for the same slice's cavity, and the flood fill is
+ * their largest shared cost.
+ */
+const cavityOf = new WeakMap<Image<'uint8'>, { windows: readonly WindowPreset[]; cavity: SliceCavity }>();
+
 /** Reads HU and bone back from the window channels and finds the cranial cavity (see below). */
 export function computeSliceCavity(img: Image<'uint8'>, windows: readonly WindowPreset[]): SliceCavity {
+  const hit = cavityOf.get(img);
+  if (hit && hit.windows === windows) return hit.cavity;
+  const cavity = findSliceCavity(img, windows);
+  cavityOf.set(img, { windows, cavity });
+  return cavity;
+}
+
+function findSliceCavity(img: Image<'uint8'>, windows: readonly WindowPreset[]): SliceCavity {
   const [h, w, c] = img.shape;
   const sub = channelOf(windows, 80, 200);
   const soft = channelOf(windows, 40, 380);
@@ -114,11 +101,10 @@ export function computeSliceCavity(img: Image<'uint8'>, windows: readonly Window
     if (bone[i]) boneCount++;
     else notBone[i] = 1;
   }
-  const wall = erode(notBone, w, h, CLOSE); // 1 = far from bone
-  for (let i = 0; i < n; i++) wall[i] = wall[i] ? 0 : 1; // 1 = bone dilated by CLOSE
-  const outside = floodOutside(wall, w, h);
+  const far = erode(notBone, w, h, CLOSE); // 1 = far from bone; 0 = bone dilated by CLOSE
+  const outside = floodFromBorder(far, h, w);
   const cavityMask = new Uint8Array(n);
-  for (let i = 0; i < n; i++) if (!wall[i] && !outside[i]) cavityMask[i] = 1;
+  for (let i = 0; i < n; i++) if (far[i] && !outside[i]) cavityMask[i] = 1;
   return { w, h, hu, bone, boneCount, cavityMask };
 }
 

@@ -13,7 +13,7 @@
  * - the slice's noise SD and typical brain HU, from parenchyma pixels (15 … 50 HU, > 10 mm deep);
  * - centroid and principal axis of the cavity (the midline runs along the long, anteroposterior axis).
  */
-import { boxMean, distanceFrom, floodFromBorder, labelComponents, largestComponent } from './morphology.js';
+import { boxMean, distanceFrom, floodFromBorder, labelComponents, largestComponent } from '../../preprocess/morphology.js';
 import type { SliceFrame } from './slice-frame.js';
 
 /** HU above which a pixel is bone. */

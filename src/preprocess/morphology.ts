@@ -1,7 +1,9 @@
 /**
- * Small image operations on one slice (row-major, `rows × cols`) that finding anatomy from HU
- * needs: box means, a chamfer distance transform in mm (anisotropic pixels), flood fill from the
- * border and connected components. All 4-connected unless said otherwise; all deterministic.
+ * Small binary/scalar image operations on one slice (row-major, `rows × cols`) that finding
+ * anatomy from HU needs — `synth --insert-into` (synth/insert/anatomy.ts) and the model's cranial
+ * cavity (model/features/cavity.ts): box means, a chamfer distance transform in mm (anisotropic
+ * pixels), flood fill from the border and connected components. All 4-connected unless said
+ * otherwise; all deterministic.
  */
 
 /** Mean over a (2r+1)² box (clamped at the borders) via an integral image. */
