@@ -1,14 +1,15 @@
 /**
  * Input collection for prediction: files and folders → DICOM headers → series (by
  * SeriesInstanceUID) ordered by position along the slice normal (ImagePositionPatient projected
- * on the normal of ImageOrientationPatient; z when orientation is absent; InstanceNumber last).
+ * on the normal of ImageOrientationPatient; z when orientation is absent; InstanceNumber last —
+ * src/dicom/series-order.ts, shared with `synth --insert-into`).
  * Files that are not readable DICOM CT (including other modalities) are recorded as failures with their IchError code and
  * skipped, so a folder with junk in it still gets a verdict.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ichError, toIchError, type IchErrorCode } from '../core/errors.js';
-import { readDicomHeader, slicePosition, type CtMeta } from '../dicom/index.js';
+import { compareSeries, compareSlicesBy, readDicomHeader, seriesGroupOf, slicePosition, type CtMeta } from '../dicom/index.js';
 import { walkFiles } from '../core/walk-files.js';
 
 export interface FileFailure {
@@ -50,14 +51,8 @@ export function collectInputFiles(inputs: readonly string[], cwd: string): { fil
   return { files: [...new Set(files)].sort(), failures };
 }
 
-function compareSlices(a: SliceRef, b: SliceRef): number {
-  if (a.z !== undefined && b.z !== undefined && a.z !== b.z) return a.z - b.z;
-  const ia = a.meta.instanceNumber ?? 0;
-  const ib = b.meta.instanceNumber ?? 0;
-  if (ia !== ib) return ia - ib;
-  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
-  return a.frame - b.frame;
-}
+/** Slices by z (position along the normal), then InstanceNumber, file name, frame. */
+const compareSlices = compareSlicesBy<SliceRef>((s) => s.z);
 
 /** Reads headers and groups the files into ordered series. `onFile` ticks progress. */
 export function groupIntoSeries(files: readonly string[], onFile?: () => void): { series: SeriesGroup[]; failures: FileFailure[] } {
@@ -70,12 +65,7 @@ export function groupIntoSeries(files: readonly string[], onFile?: () => void): 
       if (meta.modality !== undefined && meta.modality.trim() !== '' && meta.modality.trim().toUpperCase() !== 'CT') {
         throw ichError('ICH_E_UNSUPPORTED_IMAGE', `modality ${meta.modality.trim()} is not CT`, { file });
       }
-      const seriesUid = meta.seriesInstanceUid ?? `unknown-series:${meta.studyInstanceUid ?? 'unknown-study'}`;
-      let g = groups.get(seriesUid);
-      if (!g) {
-        g = { studyInstanceUid: meta.studyInstanceUid ?? 'unknown-study', seriesInstanceUid: seriesUid, slices: [] };
-        groups.set(seriesUid, g);
-      }
+      const g = seriesGroupOf(groups, meta, (uids): SeriesGroup => ({ ...uids, slices: [] }));
       const z0 = slicePosition(meta);
       for (let f = 0; f < meta.frames; f++) {
         // Multi-frame without per-frame positions: frames in file order, spaced by the thickness.
@@ -90,7 +80,7 @@ export function groupIntoSeries(files: readonly string[], onFile?: () => void): 
   }
   const series = [...groups.values()];
   for (const s of series) s.slices.sort(compareSlices);
-  series.sort((a, b) => (a.studyInstanceUid === b.studyInstanceUid ? (a.seriesInstanceUid < b.seriesInstanceUid ? -1 : 1) : a.studyInstanceUid < b.studyInstanceUid ? -1 : 1));
+  series.sort(compareSeries);
   return { series, failures };
 }
 

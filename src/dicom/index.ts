@@ -8,3 +8,4 @@ export { computeHu, applyRsna12BitFix, replacePaddingWithAir, frameRescale, AIR_
 export { SUPPORTED_TRANSFER_SYNTAXES, lookUpTransferSyntax, type TransferSyntaxInfo } from './transfer-syntax.js';
 export { MAX_DECODED_BYTES, MAX_DIMENSION, MAX_FRAMES } from './limits.js';
 export { slicePosition } from './geometry.js';
+export { seriesUidsOf, seriesGroupOf, compareSeries, compareSlicesBy, type SeriesUids, type OrderedSlice } from './series-order.js';

@@ -1,19 +1,16 @@
 /**
  * The real CT lesions are inserted into: a folder walked recursively → headers → series (by
  * SeriesInstanceUID) ordered along the slice normal (`slicePosition`, then InstanceNumber, then
- * file name — the order `predict` uses). Optionally only known-negative slices: image ids whose
- * Kaggle `any` label is 0 (the id is the file name without `.dcm`, or the SOP Instance UID).
- *
- * (src/data/collect-series.ts groups the same way for `predict`; synth and data are peers that may
- * not import each other, so the few lines of grouping live here too — same comparator. Moving the
- * comparator to src/dicom would let both share it.)
+ * file name — the order `predict` uses: src/dicom/series-order.ts). Optionally only known-negative
+ * slices: image ids whose Kaggle `any` label is 0 (the id is the file name without `.dcm`, or the
+ * SOP Instance UID).
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ichError, toIchError, type IchErrorCode } from '../../core/errors.js';
 import { walkFiles } from '../../core/walk-files.js';
-import { readDicomHeader, slicePosition, type CtMeta } from '../../dicom/index.js';
+import { compareSeries, compareSlicesBy, readDicomHeader, seriesGroupOf, slicePosition, type CtMeta } from '../../dicom/index.js';
 
 export interface InputFailure {
   /** Path relative to the input folder. */
@@ -63,13 +60,8 @@ export async function readNegativeIds(csvFile: string): Promise<Set<string>> {
   return negatives;
 }
 
-function compareSlices(p: SourceSlice, q: SourceSlice): number {
-  if (p.s !== q.s) return p.s - q.s;
-  const ip = p.meta.instanceNumber ?? 0;
-  const iq = q.meta.instanceNumber ?? 0;
-  if (ip !== iq) return ip - iq;
-  return p.file < q.file ? -1 : p.file > q.file ? 1 : 0;
-}
+/** Slices by `s`, then InstanceNumber, then file name (all single-frame). */
+const compareSlices = compareSlicesBy<SourceSlice>((sl) => sl.s);
 
 /** Why a header cannot take a lesion (a coded error), or undefined when it can. */
 function checkInsertable(meta: CtMeta): ReturnType<typeof ichError> | undefined {
@@ -114,12 +106,7 @@ export function collectSourceSeries(dir: string, o: CollectOptions): Collected {
       }
       const bad = checkInsertable(meta);
       if (bad) throw bad;
-      const seriesUid = meta.seriesInstanceUid ?? `unknown-series:${meta.studyInstanceUid ?? 'unknown-study'}`;
-      let g = groups.get(seriesUid);
-      if (!g) {
-        g = { studyInstanceUid: meta.studyInstanceUid ?? 'unknown-study', seriesInstanceUid: seriesUid, patientId: meta.patientId, slices: [] };
-        groups.set(seriesUid, g);
-      }
+      const g = seriesGroupOf(groups, meta, (uids): SourceSeries => ({ ...uids, patientId: meta.patientId, slices: [] }));
       g.slices.push({ path, file: entry.path, meta, s: slicePosition(meta) as number });
     } catch (e) {
       const err = toIchError(e, 'ICH_E_FILE_READ', entry.path);
@@ -127,7 +114,7 @@ export function collectSourceSeries(dir: string, o: CollectOptions): Collected {
     }
   }
   const series: SourceSeries[] = [];
-  const byUid = [...groups.values()].sort((p, q) => (p.studyInstanceUid === q.studyInstanceUid ? (p.seriesInstanceUid < q.seriesInstanceUid ? -1 : 1) : p.studyInstanceUid < q.studyInstanceUid ? -1 : 1));
+  const byUid = [...groups.values()].sort(compareSeries);
   for (const g of byUid) {
     g.slices.sort(compareSlices);
     if (g.slices.length < o.minSlices) {
