@@ -5,6 +5,9 @@
  * [1, n, 1, 6], sigmoid probabilities per slice (SUBTYPES order); the study probability is the
  * maximum over slices, as the verdict takes it.
  *
+ * Several such models trained from different seeds form an ensemble that averages their logits
+ * (assembleStudyConvEnsemble), one ONNX graph.
+ *
  * Layout: a frozen 1×1 conv that standardises the features (its weights are the training rows'
  * 1/SD on the diagonal and −mean/SD as bias, so the model takes raw features and zero padding at
  * the series ends means "an average slice"); then `hidden.length` Conv2D [k, 1] layers with ReLU,
@@ -27,44 +30,57 @@ export interface StudyConvConfig {
   hidden: readonly number[];
   /** Kernel length along z (odd). */
   kernel: number;
+  /** When > 0: a linear [linearKernel, 1] conv from the standardised features straight to the six
+   * logits, added to the conv stack's — a logistic head over slices s−k … s+k plus a learnt
+   * sequence correction (odd; 0 or absent = none). */
+  linearKernel?: number;
 }
 
 export interface StudyConvModel {
+  /** Embeddings → probabilities [1, n, 1, 6]. */
   model: tf.LayersModel;
+  /** The same up to the six logits (what ensembles average, assembleStudyConvEnsemble). */
+  logits: tf.LayersModel;
   standardise: tf.layers.Layer;
   hidden: tf.layers.Layer[];
   output: tf.layers.Layer;
+  /** The linear path, when cfg.linearKernel > 0. */
+  linear: tf.layers.Layer | undefined;
 }
 
 /** Zero rows needed between stacked series so that none sees another (half a kernel). */
 export function studyConvGap(cfg: StudyConvConfig): number {
-  return (cfg.kernel - 1) / 2;
+  return (Math.max(cfg.kernel, cfg.linearKernel ?? 0) - 1) / 2;
 }
 
 /**
  * Builds the model with glorot-initialised convs from `rng`, an identity standardisation (set it
  * with setStandardisation) and the output bias at `priorLogits` (6 values, default 0).
  */
-export function buildStudyConv(cfg: StudyConvConfig, rng: Rng, priorLogits?: ArrayLike<number>): StudyConvModel {
+export function buildStudyConv(cfg: StudyConvConfig, rng: Rng, priorLogits?: ArrayLike<number>, name = 'study-conv'): StudyConvModel {
   if (cfg.kernel % 2 !== 1) throw new Error(`study-conv kernel must be odd, got ${cfg.kernel}`);
   const F = cfg.features;
   const x = tf.input({ shape: [null, 1, F], name: 'embeddings' });
   const standardise = tf.layers.conv2d({ filters: F, kernelSize: 1, trainable: false, name: 'standardise' });
-  let y = standardise.apply(x) as SymbolicTensor;
+  const z = standardise.apply(x) as SymbolicTensor;
+  let y = z;
   const hidden = cfg.hidden.map((c, i) =>
     tf.layers.conv2d({ filters: c, kernelSize: [cfg.kernel, 1], padding: 'same', activation: 'relu', kernelInitializer: glorotInit(rng), name: `z${i + 1}` }),
   );
   for (const h of hidden) y = h.apply(y) as SymbolicTensor;
-  const output = tf.layers.conv2d({
-    filters: 6,
-    kernelSize: 1,
-    activation: 'sigmoid',
-    kernelInitializer: glorotInit(rng),
-    name: 'labels',
-  });
-  const out = output.apply(y) as SymbolicTensor;
-  const model = tf.model({ inputs: x, outputs: out, name: 'study-conv' });
-  const built: StudyConvModel = { model, standardise, hidden, output };
+  const lk = cfg.linearKernel ?? 0;
+  if (lk > 0 && lk % 2 !== 1) throw new Error(`study-conv linear kernel must be odd, got ${lk}`);
+  const output = tf.layers.conv2d({ filters: 6, kernelSize: 1, kernelInitializer: glorotInit(rng), name: 'labels' });
+  let z6 = output.apply(y) as SymbolicTensor;
+  let linear: tf.layers.Layer | undefined;
+  if (lk > 0) {
+    linear = tf.layers.conv2d({ filters: 6, kernelSize: [lk, 1], padding: 'same', useBias: false, kernelInitializer: 'zeros', name: 'linear' });
+    z6 = tf.layers.add({ name: 'logits' }).apply([linear.apply(z) as SymbolicTensor, z6]) as SymbolicTensor;
+  }
+  const logits = tf.model({ inputs: x, outputs: z6, name: `${name}-logits` });
+  const out = tf.layers.activation({ activation: 'sigmoid', name: 'probabilities' }).apply(z6) as SymbolicTensor;
+  const model = tf.model({ inputs: x, outputs: out, name });
+  const built: StudyConvModel = { model, logits, standardise, hidden, output, linear };
   setStandardisation(built, new Float32Array(F), new Float32Array(F).fill(1));
   if (priorLogits) {
       const [k] = output.getWeights() as [tf.Tensor];
@@ -120,11 +136,28 @@ export function forwardStacked(m: StudyConvModel, x: tf.Tensor4D, rowMask: Float
     let h = tf.mul(m.standardise.apply(x) as tf.Tensor, mask) as tf.Tensor4D;
     const drop = (t: tf.Tensor4D, p: number | undefined): tf.Tensor4D => (o.rng && p && p > 0 ? (tf.mul(t, dropoutMask(o.rng, t.shape, p, rowMask)) as tf.Tensor4D) : t);
     h = drop(h, o.inputDropout);
+    const h0 = h;
     for (const layer of m.hidden) {
       h = tf.mul(layer.apply(h) as tf.Tensor, mask) as tf.Tensor4D;
       h = drop(h, o.dropout);
     }
-    const p = m.output.apply(h) as tf.Tensor4D;
-    return tf.reshape(p, [L, 6]) as tf.Tensor2D;
+    let z = m.output.apply(h) as tf.Tensor4D;
+    if (m.linear) z = tf.add(z, m.linear.apply(h0) as tf.Tensor) as tf.Tensor4D;
+    return tf.reshape(tf.sigmoid(z), [L, 6]) as tf.Tensor2D;
   });
+}
+
+/**
+ * A seed ensemble as one model: embeddings → mean of the members' logits → sigmoid, [1, n, 1, 6]
+ * (members nested as layers; the exporter inlines them). One member: its own model.
+ */
+export function assembleStudyConvEnsemble(members: readonly StudyConvModel[], features: number): tf.LayersModel {
+  const first = members[0];
+  if (!first) throw new Error('study-conv ensemble: no members');
+  if (members.length === 1) return first.model;
+  const x = tf.input({ shape: [null, 1, features], name: 'embeddings' });
+  const zs = members.map((m) => m.logits.apply(x) as SymbolicTensor);
+  const mean = tf.layers.average({ name: 'mean_logits' }).apply(zs) as SymbolicTensor;
+  const out = tf.layers.activation({ activation: 'sigmoid', name: 'probabilities' }).apply(mean) as SymbolicTensor;
+  return tf.model({ inputs: x, outputs: out, name: 'study-conv-ensemble' });
 }

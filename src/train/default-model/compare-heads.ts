@@ -24,6 +24,7 @@ import type { EmbeddedSeries } from './embed-dataset.js';
 import { embedHuCached } from './embed-cached.js';
 import { crossValidateHeads, expandVariants, logisticTrainer, studyTrainer, type HeadTrainer } from './head-cv.js';
 import { STUDY_HEAD_DEFAULTS } from './study-head.js';
+import { crossCalibrate } from './calibrate.js';
 import { chooseStudyThreshold, computeStudyScores, type StudyScores } from './study-threshold.js';
 
 interface SetFigures {
@@ -72,6 +73,10 @@ async function main(): Promise<void> {
       'study-l2': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.l2) },
       'study-dropout': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.dropout) },
       'study-input-dropout': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.inputDropout) },
+      'study-linear-kernel': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.linearKernel) },
+      'study-linear-l2': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.linearL2) },
+      'study-ensemble': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.ensemble) },
+      'study-seed': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.seed) },
       'study-series': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.seriesPerStep) },
       heads: { type: 'string', default: 'logistic,study-conv' },
       json: { type: 'string' },
@@ -108,13 +113,16 @@ async function main(): Promise<void> {
   const study = {
     hidden: values['study-hidden'].split(',').map(Number),
     kernel: Number(values['study-kernel']),
+    ensemble: Number(values['study-ensemble']),
     steps: Number(values['study-steps']),
     lr: Number(values['study-lr']),
     seriesPerStep: Number(values['study-series']),
     l2: Number(values['study-l2']),
+    linearKernel: Number(values['study-linear-kernel']),
+    linearL2: Number(values['study-linear-l2']),
     inputDropout: Number(values['study-input-dropout']),
     dropout: Number(values['study-dropout']),
-    seed: 2019,
+    seed: Number(values['study-seed']),
   };
   const all: HeadTrainer[] = [logisticTrainer(F, 1, { l2: 1, steps: 300, lr: 0.05 }), studyTrainer(F, study)];
   const trainers = all.filter((t) => values.heads.split(',').includes(t.name));
@@ -154,6 +162,7 @@ async function main(): Promise<void> {
       pooledOofAucAny: rocAuc(oofAny, oofY),
       pooledOofStudyAucAny: rocAuc(oofStudies.scores, oofStudies.labels),
       pooledOofWeightedLogLoss: weightedLogLoss(cv.oof.pred, cv.oof.target),
+      calibration: crossCalibrate(cv),
       sliceYouden: youdenThreshold(oofAny, oofY),
       studyThreshold: threshold,
       heldout: strip(h),
@@ -161,10 +170,10 @@ async function main(): Promise<void> {
     };
   });
   const f3 = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3));
-  process.stdout.write(`| head | CV AUC(any) per fold | mean | study AUC per fold | mean | pooled OOF study AUC | mean wLL | prior | held-out slice / study AUC | final slice / study AUC |\n|---|---|---|---|---|---|---|---|---|---|\n`);
+  process.stdout.write(`| head | CV AUC(any) per fold | mean | study AUC per fold | mean | pooled OOF study AUC | mean wLL | Platt-calibrated (leave-fold-out) | prior | held-out slice / study AUC | final slice / study AUC |\n|---|---|---|---|---|---|---|---|---|---|---|\n`);
   for (const r of report) {
     process.stdout.write(
-      `| ${r.head} | ${r.perFold.map((f) => f3(f.aucAny)).join(' ')} | ${f3(r.meanFoldAucAny)} | ${r.perFold.map((f) => f3(f.studyAucAny)).join(' ')} | ${f3(r.meanFoldStudyAucAny)} | ${f3(r.pooledOofStudyAucAny)} | ${r.meanFoldWeightedLogLoss.toFixed(4)} | ${r.meanFoldPriorWeightedLogLoss.toFixed(4)} | ${f3(r.heldout?.aucAny)} / ${f3(r.heldout?.studyAucAny)} | ${f3(r.final?.aucAny)} / ${f3(r.final?.studyAucAny)} |\n`,
+      `| ${r.head} | ${r.perFold.map((f) => f3(f.aucAny)).join(' ')} | ${f3(r.meanFoldAucAny)} | ${r.perFold.map((f) => f3(f.studyAucAny)).join(' ')} | ${f3(r.meanFoldStudyAucAny)} | ${f3(r.pooledOofStudyAucAny)} | ${r.meanFoldWeightedLogLoss.toFixed(4)} | ${r.calibration.meanFoldCalibratedWeightedLogLoss.toFixed(4)} | ${r.meanFoldPriorWeightedLogLoss.toFixed(4)} | ${f3(r.heldout?.aucAny)} / ${f3(r.heldout?.studyAucAny)} | ${f3(r.final?.aucAny)} / ${f3(r.final?.studyAucAny)} |\n`,
     );
   }
   if (values.json) writeFileSync(resolve(values.json), `${JSON.stringify({ study, extraWeight, variants, report }, null, 2)}\n`);

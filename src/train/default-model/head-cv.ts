@@ -15,7 +15,8 @@ import { exportLayersModelToOnnx } from '../../model/onnx/export.js';
 import type { EmbeddedSeries } from './embed-dataset.js';
 import { assignFolds, type CvResult, type FoldResult } from './cross-validate.js';
 import { applyLogisticHead, fitLogisticHead, type LogisticOptions } from './logistic.js';
-import { applyStudyHead, disposeStudyHead, fitStudyHead, type StudyHeadOptions, type WeightedSeries } from './study-head.js';
+import type { Platt } from './calibrate.js';
+import { applyStudyHead, disposeStudyHead, fitStudyHead, recalibrateStudyHead, type StudyHeadOptions, type WeightedSeries } from './study-head.js';
 
 const K = SUBTYPES.length;
 
@@ -24,6 +25,8 @@ export interface SeriesPredictor {
   predict(emb: Float32Array, n: number): Float32Array;
   /** The head as ONNX bytes: [n, F·(2k+1)] → [n, 6] (logistic) or [1, n, 1, F] → [1, n, 1, 6] (study head). */
   toOnnx(docString: string): Uint8Array;
+  /** Folds logit' = a · logit + b of the `any` output into the head's weights (calibrate.ts). */
+  recalibrateAny(c: Platt): void;
   dispose(): void;
 }
 
@@ -65,6 +68,10 @@ export function logisticTrainer(F: number, context: number, opts: LogisticOption
       return {
         predict: (emb, m) => applyLogisticHead(head, stackEmbeddings(emb, m, F, context, Array.from({ length: m }, (_, i) => i)).data, m),
         toOnnx: (doc) => buildLogisticHeadOnnx(head.weights, head.bias, head.features, doc),
+        recalibrateAny: (c) => {
+          for (let f = 0; f < head.features; f++) head.weights[f * K + K - 1] = (head.weights[f * K + K - 1] as number) * c.a;
+          head.bias[K - 1] = (head.bias[K - 1] as number) * c.a + c.b;
+        },
         dispose: () => undefined,
       };
     },
@@ -79,7 +86,8 @@ export function studyTrainer(F: number, opts: StudyHeadOptions): HeadTrainer {
       const head = fitStudyHead(train, F, opts);
       return {
         predict: (emb, n) => applyStudyHead(head, emb, n),
-        toOnnx: (doc) => exportLayersModelToOnnx(head.net.model, { docString: doc }),
+        toOnnx: (doc) => exportLayersModelToOnnx(head.model, { docString: doc }),
+        recalibrateAny: (c) => recalibrateStudyHead(head, K - 1, c.a, c.b),
         dispose: () => disposeStudyHead(head),
       };
     },

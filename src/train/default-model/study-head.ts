@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../../core/random.js';
 import { KAGGLE_WEIGHTS, SUBTYPES } from '../../core/subtypes.js';
-import { buildStudyConv, forwardStacked, setStandardisation, studyConvGap, type StudyConvConfig, type StudyConvModel } from '../../model/architectures/study-conv.js';
+import { assembleStudyConvEnsemble, buildStudyConv, forwardStacked, setStandardisation, studyConvGap, type StudyConvConfig, type StudyConvModel } from '../../model/architectures/study-conv.js';
 import { binaryLogLossMatrix } from '../../model/loss.js';
 import { trainableVariables } from '../step.js';
 
@@ -25,23 +25,31 @@ export interface WeightedSeries {
 export interface StudyHeadOptions {
   hidden: readonly number[];
   kernel: number;
+  /** Members of the seed ensemble (their logits are averaged). */
+  ensemble: number;
   /** Adam steps, step size, series per step. */
   steps: number;
   lr: number;
   seriesPerStep: number;
-  /** L2 penalty on the conv kernels (sum of squares × l2). */
+  /** L2 penalty on the conv stack's kernels (sum of squares × l2). */
   l2: number;
+  /** The linear path's kernel length along z (0 = none; study-conv.ts) and its L2 penalty. */
+  linearKernel: number;
+  linearL2: number;
   inputDropout: number;
   dropout: number;
   seed: number;
 }
 
-export const STUDY_HEAD_DEFAULTS: StudyHeadOptions = { hidden: [32, 32], kernel: 5, steps: 600, lr: 3e-3, seriesPerStep: 16, l2: 1e-3, inputDropout: 0.1, dropout: 0.3, seed: 2019 };
+/** The shipped configuration (chosen by rsna-dev CV and held-out synthetic seed 505 among those in docs/model-card.md). */
+export const STUDY_HEAD_DEFAULTS: StudyHeadOptions = { hidden: [16], kernel: 5, ensemble: 3, steps: 400, lr: 3e-3, seriesPerStep: 16, l2: 0.01, linearKernel: 0, linearL2: 0, inputDropout: 0.2, dropout: 0.5, seed: 2019 };
 
 export interface StudyHead {
   features: number;
   config: StudyConvConfig;
-  net: StudyConvModel;
+  members: StudyConvModel[];
+  /** The ensemble as one model (the only member's own when there is one): what is exported. */
+  model: tf.LayersModel;
 }
 
 /** Mean and SD of every feature over all rows (SD floored at 1e-6, as the logistic head does). */
@@ -124,17 +132,15 @@ function drawSeries(rng: Rng, n: number, k: number): number[] {
   return idx.slice(0, Math.min(k, n));
 }
 
-/** Fits the study head on `series` (embeddings of width F). Uses the active tfjs backend. */
-export function fitStudyHead(series: readonly WeightedSeries[], F: number, opts: StudyHeadOptions = STUDY_HEAD_DEFAULTS, onStep?: (step: number, loss: number) => void): StudyHead {
-  if (series.length === 0) throw new Error('fitStudyHead: no series');
-  const rng = createRng(opts.seed);
-  const config: StudyConvConfig = { features: F, hidden: opts.hidden, kernel: opts.kernel };
-  const net = buildStudyConv(config, rng.fork(1), priorLogits(series));
+/** Trains one member from `rng` (seeded draws of series, dropout masks, initial weights). */
+function fitMember(series: readonly WeightedSeries[], F: number, opts: StudyHeadOptions, config: StudyConvConfig, rng: Rng, name: string, onStep?: (step: number, loss: number) => void): StudyConvModel {
+  const net = buildStudyConv(config, rng.fork(1), priorLogits(series), name);
   const { mean, sd } = featureMoments(series, F);
   setStandardisation(net, mean, sd);
   const gap = studyConvGap(config);
   const vars = trainableVariables(net.model);
-  const kernels = vars.filter((v) => /kernel/.test(v.name));
+  const linear = net.linear ? (net.linear.trainableWeights.map((w) => w.read()) as tf.Variable[]) : [];
+  const kernels = vars.filter((v) => /kernel/.test(v.name) && !linear.includes(v));
   const optimizer = tf.train.adam(opts.lr);
   const drawRng = rng.fork(2);
   const dropRng = rng.fork(3);
@@ -148,20 +154,32 @@ export function fitStudyHead(series: readonly WeightedSeries[], F: number, opts:
     const loss = optimizer.minimize(() => {
       const p = forwardStacked(net, x, b.rowMask, { rng: dropRng, inputDropout: opts.inputDropout, dropout: opts.dropout });
       const data = weightedKaggleLoss(p, y, w, wsum);
-      const reg = kernels.reduce<tf.Scalar>((acc, v) => tf.add(acc, tf.sum(tf.square(v))), tf.scalar(0));
-      return tf.add(data, tf.mul(reg, opts.l2)) as tf.Scalar;
+      const sumSquares = (vs: tf.Variable[]): tf.Scalar => vs.reduce<tf.Scalar>((acc, v) => tf.add(acc, tf.sum(tf.square(v))), tf.scalar(0));
+      return tf.addN([data, tf.mul(sumSquares(kernels), opts.l2), tf.mul(sumSquares(linear), opts.linearL2)]) as tf.Scalar;
     }, true, vars);
     tf.dispose([x, y, w]);
     if (onStep && loss) onStep(step, loss.dataSync()[0] as number);
     loss?.dispose();
   }
   optimizer.dispose();
-  return { features: F, config, net };
+  return net;
+}
+
+/**
+ * Fits the study head on `series` (embeddings of width F): `opts.ensemble` members, each from its
+ * own fork of the seed, averaged in logit space. Uses the active tfjs backend.
+ */
+export function fitStudyHead(series: readonly WeightedSeries[], F: number, opts: StudyHeadOptions = STUDY_HEAD_DEFAULTS, onStep?: (step: number, loss: number) => void): StudyHead {
+  if (series.length === 0) throw new Error('fitStudyHead: no series');
+  const rng = createRng(opts.seed);
+  const config: StudyConvConfig = { features: F, hidden: opts.hidden, kernel: opts.kernel, linearKernel: opts.linearKernel };
+  const members = Array.from({ length: Math.max(1, opts.ensemble) }, (_, m) => fitMember(series, F, opts, config, rng.fork(100 + m), `study-conv-${m}`, onStep));
+  return { features: F, config, members, model: assembleStudyConvEnsemble(members, F) };
 }
 
 /** The head on one series: raw embeddings [n, F] → probabilities [n, 6] (tfjs, inference mode). */
 export function applyStudyHead(head: StudyHead, emb: Float32Array, n: number): Float32Array {
-  const out = tf.tidy(() => head.net.model.predict(tf.tensor4d(emb.subarray(0, n * head.features), [1, n, 1, head.features])) as tf.Tensor);
+  const out = tf.tidy(() => head.model.predict(tf.tensor4d(emb.subarray(0, n * head.features), [1, n, 1, head.features])) as tf.Tensor);
   const data = out.dataSync() as Float32Array;
   out.dispose();
   return Float32Array.from(data);
@@ -169,5 +187,28 @@ export function applyStudyHead(head: StudyHead, emb: Float32Array, n: number): F
 
 /** Frees the head's weights. */
 export function disposeStudyHead(head: StudyHead): void {
-  head.net.model.dispose();
+  // the ensemble's dispose reaches its members' layers (nested models); a single member is its own model
+  head.model.dispose();
+}
+
+/**
+ * Folds a recalibration of label `k` into the output weights: logit' = a · logit + b (the output
+ * conv's and the linear path's column k scaled by a, b added to the output bias).
+ */
+export function recalibrateStudyHead(head: StudyHead, k: number, a: number, b: number): void {
+  const scaleColumn = (layer: tf.layers.Layer, addBias: boolean): void => {
+    const ws = layer.getWeights();
+    const next = ws.map((w, wi) => {
+      const d = Float32Array.from(w.dataSync() as Float32Array);
+      const last = w.shape[w.shape.length - 1] as number;
+      for (let i = k; i < d.length; i += last) d[i] = (d[i] as number) * a + (wi === 1 && addBias ? b : 0);
+      return tf.tensor(d, w.shape);
+    });
+    layer.setWeights(next);
+    tf.dispose(next);
+  };
+  for (const m of head.members) {
+    scaleColumn(m.output, true);
+    if (m.linear) scaleColumn(m.linear, false);
+  }
 }

@@ -39,7 +39,7 @@ test('folds keep patients apart, give every training fold the synthetic series a
     name: 'spy',
     fit(train) {
       seen.push([...train]);
-      return { predict: (_emb, n) => new Float32Array(n * 6).fill(0.5), toOnnx: () => new Uint8Array(0), dispose: () => undefined };
+      return { predict: (_emb, n) => new Float32Array(n * 6).fill(0.5), toOnnx: () => new Uint8Array(0), recalibrateAny: () => undefined, dispose: () => undefined };
     },
   };
   const [cv] = crossValidateHeads(real, extra, 3, [spy], { variants: 2, extraWeight: 0.5 });
@@ -65,7 +65,7 @@ test('the logistic trainer reproduces crossValidate; the study head runs on the 
   const extra = dataset(3, 4, 'S');
   const opts = { l2: 1, steps: 60, lr: 0.05 };
   const ref = crossValidate(real, extra, F, 1, 3, { ...opts, variants: 2, extraWeight: 0.5 });
-  const study = { ...STUDY_HEAD_DEFAULTS, hidden: [4], kernel: 3, steps: 30, seriesPerStep: 4 };
+  const study = { ...STUDY_HEAD_DEFAULTS, hidden: [4], kernel: 3, ensemble: 1, steps: 30, seriesPerStep: 4 };
   const [lg, st] = crossValidateHeads(real, extra, 3, [logisticTrainer(F, 1, opts), studyTrainer(F, study)], { variants: 2, extraWeight: 0.5 });
   assert.ok(lg && st);
   assert.deepEqual(lg.oof.imageIds, ref.oof.imageIds);
