@@ -29,7 +29,7 @@ export const DEFAULT_BLEED_MASK_PARAMS: Readonly<BleedMaskParams> = Object.freez
 
 /** Binary dilation by r pixels with a square element (separable max), 1 inside. */
 export function dilateMask(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  if (r <= 0) return m;
+  if (r <= 0) return m.slice(); // callers may write into the result
   const tmp = new Uint8Array(w * h);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
