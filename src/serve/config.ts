@@ -36,6 +36,8 @@ export interface ServeConfig {
   modelDir: string;
   /** UID root for the results' new UIDs. */
   uidRoot: string;
+  /** DICOMweb server (e.g. Orthanc's `http://host:8042/dicom-web`) that `POST /api/notify` pulls studies from by WADO-RS. */
+  pullFrom: string | null;
   /** BullMQ + Redis queue instead of the embedded SQLite one (null = embedded). */
   redisUrl: string | null;
   /** Largest HTTP request body, bytes (STOW-RS posts included). */
@@ -69,6 +71,7 @@ export const DEFAULT_CONFIG: Omit<ServeConfig, 'dataDir' | 'tokenFile'> = {
   modelDir: 'default',
   uidRoot: '2.25',
   redisUrl: null,
+  pullFrom: null,
   maxBodyBytes: 512 * 1024 * 1024,
   maxInstanceBytes: 64 * 1024 * 1024,
   maxInstancesPerStudy: 2000,

@@ -1,12 +1,15 @@
 /**
  * One received instance (already streamed to a temporary file inside the data dir) → filed under
  * `instances/<sha256(StudyUID)>/<sha256(SOPInstanceUID)>.dcm` (never a client-supplied name) and
- * recorded; limits checked first. The temporary file is removed on any refusal.
+ * recorded; limits checked first. The temporary file is removed on any refusal. An instance
+ * re-sent unchanged (same SOP Instance UID, same size) replaces its file but does not re-open a
+ * finished study; a new or changed one does (the study is scored again, its result row updated).
  */
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { toIchError, type IchError } from '../core/errors.js';
+import { MANUFACTURER } from '../dicom-out/common.js';
 import type { ServeConfig } from './config.js';
 import { digestUid, hashUid } from './phi.js';
 import { readInstanceHeader, type InstanceHeader } from './read-instance-header.js';
@@ -28,11 +31,18 @@ export function tempInstancePath(dataDir: string): string {
   return join(dir, `${Date.now()}-${randomBytes(6).toString('hex')}.part`);
 }
 
-export type IngestOutcome = { ok: true; header: InstanceHeader } | { ok: false; error: IchError };
+/** `ignored`: one of ichscan's own results coming back (from a PACS or a pull): not filed, so it cannot re-open its study. */
+export type IngestOutcome = { ok: true; header: InstanceHeader; ignored: boolean } | { ok: false; error: IchError };
+
 
 export function ingestInstance(ctx: IngestContext, tmpPath: string, bytes: number, via: 'dimse' | 'stow' | 'wado'): IngestOutcome {
   try {
     const h = readInstanceHeader(tmpPath);
+    if (h.manufacturer === MANUFACTURER) {
+      rmSync(tmpPath, { force: true });
+      ctx.log.debug({ study: hashUid(h.studyUid), via }, 'own result ignored');
+      return { ok: true, header: h, ignored: true };
+    }
     ctx.store.checkAdmission(h.studyUid, h.sopUid, ctx.config);
     const dir = join(ctx.config.dataDir, 'instances', digestUid(h.studyUid));
     mkdirSync(dir, { recursive: true });
@@ -41,7 +51,7 @@ export function ingestInstance(ctx: IngestContext, tmpPath: string, bytes: numbe
     ctx.store.recordInstance({ sop_uid: h.sopUid, study_uid: h.studyUid, series_uid: h.seriesUid, path, bytes, header: h }, Date.now());
     ctx.metrics.countInstance(via);
     ctx.log.debug({ study: hashUid(h.studyUid), via, bytes }, 'instance stored');
-    return { ok: true, header: h };
+    return { ok: true, header: h, ignored: false };
   } catch (e) {
     rmSync(tmpPath, { force: true });
     const error = toIchError(e, 'ICH_E_FILE_READ');

@@ -22,6 +22,8 @@ export interface InstanceHeader {
   sliceThicknessMm: number | null;
   convolutionKernel: string;
   seriesDescription: string;
+  /** Manufacturer (0008,0070): `ichscan` on the results ichscan writes. */
+  manufacturer: string;
 }
 
 const HEADER_PREFIX_BYTES = 256 * 1024;
@@ -64,5 +66,6 @@ export function readInstanceHeader(file: string): InstanceHeader {
     sliceThicknessMm: thickness[0] ?? null,
     convolutionKernel: text(ds, 'x00181210'),
     seriesDescription: text(ds, 'x0008103e'),
+    manufacturer: text(ds, 'x00080070'),
   };
 }

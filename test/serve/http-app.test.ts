@@ -203,7 +203,7 @@ test('OpenAPI document lists exactly the routes, with their methods, parameters 
     assert.equal(doc.openapi, '3.1.0');
     const routes = new Set<string>();
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) for (const method of Object.keys(ops)) routes.add(`${method.toUpperCase()} ${path}`);
-    const expected = ['POST /dicomweb/studies', 'GET /api/worklist', 'GET /api/studies/{uid}', 'GET /healthz', 'GET /metrics', 'GET /openapi.json'];
+    const expected = ['POST /dicomweb/studies', 'POST /api/notify', 'GET /api/worklist', 'GET /api/studies/{uid}', 'GET /healthz', 'GET /metrics', 'GET /openapi.json'];
     for (const r of expected) assert.ok(routes.has(r), `OpenAPI lacks ${r}`);
     // every documented operation answers (not 404) when called as documented
     for (const r of routes) {

@@ -66,7 +66,7 @@ test('multipart/related: boundary and type checked, parts split exactly', () => 
 function series(uid: string, n: number, over: Partial<InstanceHeader> = {}): InstanceHeader[] {
   return Array.from({ length: n }, (_, i) => ({
     studyUid: '1.2', seriesUid: uid, sopUid: `${uid}.${i}`, sopClassUid: '1.2.840.10008.5.1.4.1.1.2', modality: 'CT', imageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'],
-    orientation: [1, 0, 0, 0, 1, 0], sliceThicknessMm: 5, convolutionKernel: 'H30s', seriesDescription: 'Head', ...over,
+    orientation: [1, 0, 0, 0, 1, 0], sliceThicknessMm: 5, convolutionKernel: 'H30s', seriesDescription: 'Head', manufacturer: 'ACME', ...over,
   }));
 }
 

@@ -16,7 +16,7 @@ export const serveCommand: Command = {
   spec: {
     name: 'serve',
     summary: 'Triage service: DICOM in (C-STORE, STOW-RS), scored, results out, worklist API',
-    usage: 'ichscan serve --data-dir D --token-file F [--http-port N] [--dicom-port N] [--ae-title AE] [--forward-to AE@host:port]... [--stable-age S] [--host 127.0.0.1] [--allow-ae A,B] [--config F]',
+    usage: 'ichscan serve --data-dir D --token-file F [--http-port N] [--dicom-port N] [--ae-title AE] [--forward-to AE@host:port]... [--stable-age S] [--host 127.0.0.1] [--allow-ae A,B] [--pull-from URL] [--redis URL] [--config F]',
     flags: {
       config: { type: 'string', arg: '<file>', help: 'JSON config file with ServeConfig keys (docs/serve.md); flags override its keys' },
       'data-dir': { type: 'string', arg: '<dir>', help: 'Where the queue (SQLite), received instances and results are kept' },
@@ -30,6 +30,7 @@ export const serveCommand: Command = {
       host: { type: 'string', arg: '<addr>', help: `Bind address of both listeners (default ${D.host}: loopback only)` },
       model: { type: 'string', arg: '<dir|name>', help: `Model folder or shipped model name (default ${D.modelDir})` },
       'uid-root': { type: 'string', arg: '<uid>', help: `UID root for the results' new UIDs (default ${D.uidRoot})` },
+      'pull-from': { type: 'string', arg: '<url>', help: 'DICOMweb server (e.g. Orthanc http://host:8042/dicom-web) that POST /api/notify pulls studies from by WADO-RS' },
       redis: { type: 'string', arg: '<url>', help: 'Run the queue on BullMQ + Redis (redis://host:port) instead of the embedded SQLite queue; `ichscan worker` processes take the jobs' },
       'max-body-mb': { type: 'number', arg: '<MiB>', help: `Largest HTTP request body (default ${D.maxBodyBytes / 2 ** 20})` },
       'max-instance-mb': { type: 'number', arg: '<MiB>', help: `Largest single instance (default ${D.maxInstanceBytes / 2 ** 20})` },
@@ -67,6 +68,7 @@ export const serveCommand: Command = {
       modelDir: getString(args, 'model'),
       uidRoot: getString(args, 'uid-root'),
       redisUrl: getString(args, 'redis'),
+      pullFrom: getString(args, 'pull-from'),
       maxBodyBytes: mib('max-body-mb'),
       maxInstanceBytes: mib('max-instance-mb'),
       maxInstancesPerStudy: getInt(args, 'max-instances-per-study', 1),

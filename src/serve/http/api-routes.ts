@@ -7,6 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { ichError } from '../../core/errors.js';
 import type { ServeContext } from '../context.js';
 import { toStudyDetail, toWorklistEntry } from './study-view.js';
+import { pullStudy } from '../pull/wado-pull.js';
+import { toIchError } from '../../core/errors.js';
+import { hashUid } from '../phi.js';
 
 const errorSchema = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } as const;
 
@@ -74,6 +77,30 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ServeContext): void
       const row = ctx.store.study(uid);
       if (!row) throw ichError('ICH_E_STUDY_NOT_FOUND');
       return toStudyDetail(ctx.store, row);
+    },
+  );
+
+  app.post(
+    '/api/notify',
+    {
+      config: { scope: 'write' },
+      schema: {
+        summary: 'A study is ready on the configured DICOMweb server (--pull-from): pull it by WADO-RS and score it',
+        tags: ['api'],
+        body: { type: 'object', required: ['studyInstanceUid'], additionalProperties: false, properties: { studyInstanceUid: { type: 'string', pattern: '^[0-9A-Za-z._-]{1,64}$' } } },
+        response: { 202: { type: 'object', properties: { studyInstanceUid: { type: 'string' }, status: { type: 'string' } } }, 400: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      if (!ctx.config.pullFrom) throw ichError('ICH_E_CONFIG', 'this server has no --pull-from DICOMweb server');
+      const { studyInstanceUid } = req.body as { studyInstanceUid: string };
+      // answered at once; the pull runs in the background and its failure is logged and counted
+      void pullStudy(ctx, studyInstanceUid).catch((e: unknown) => {
+        const err = toIchError(e, 'ICH_E_FILE_READ');
+        ctx.metrics.countRefused(err.code);
+        ctx.log.warn({ study: hashUid(studyInstanceUid), code: err.code }, 'pull failed');
+      });
+      return reply.code(202).send({ studyInstanceUid, status: 'pulling' });
     },
   );
 }

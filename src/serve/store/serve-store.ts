@@ -96,10 +96,15 @@ export class ServeStore {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM studies WHERE status IN ('received','queued')").get() as { n: number }).n;
   }
 
-  /** Records an instance (its file already in place). A new instance re-opens a finished study. */
+  /**
+   * Records an instance (its file already in place). A new or changed instance re-opens a finished
+   * study; the same instance re-sent (same SOP Instance UID and size) leaves the study as it is.
+   */
   recordInstance(i: Omit<InstanceRow, 'header'> & { header: unknown }, now: number): { newInstance: boolean } {
     return this.db.transaction(() => {
-      const existed = this.db.prepare('SELECT 1 FROM instances WHERE sop_uid = ?').get(i.sop_uid) !== undefined;
+      const old = this.db.prepare('SELECT bytes FROM instances WHERE sop_uid = ?').get(i.sop_uid) as { bytes: number } | undefined;
+      const existed = old !== undefined;
+      if (old && old.bytes === i.bytes && this.db.prepare('SELECT 1 FROM studies WHERE study_uid = ?').get(i.study_uid)) return { newInstance: false };
       this.db
         .prepare('INSERT INTO instances (sop_uid, study_uid, series_uid, path, bytes, received_at, header) VALUES (?,?,?,?,?,?,?) ON CONFLICT(sop_uid) DO UPDATE SET path = excluded.path, bytes = excluded.bytes, received_at = excluded.received_at, header = excluded.header')
         .run(i.sop_uid, i.study_uid, i.series_uid, i.path, i.bytes, now, JSON.stringify(i.header));
