@@ -32,6 +32,10 @@ export interface ServeConfig {
   /** Seconds without a new instance after which a study is complete. */
   stableAgeS: number;
   forwardTo: DicomDestination[];
+  /** DICOMweb servers the results are also sent to by STOW-RS (base URLs, e.g. http://pacs/dicom-web). */
+  stowTo: string[];
+  /** URL that receives a JSON POST for each flagged study (null = none). */
+  webhook: string | null;
   /** Model folder (model.json + ONNX). */
   modelDir: string;
   /** UID root for the results' new UIDs. */
@@ -68,6 +72,8 @@ export const DEFAULT_CONFIG: Omit<ServeConfig, 'dataDir' | 'tokenFile'> = {
   allowAe: [],
   stableAgeS: 10,
   forwardTo: [],
+  stowTo: [],
+  webhook: null,
   modelDir: 'default',
   uidRoot: '2.25',
   redisUrl: null,
@@ -133,5 +139,8 @@ function checkConfig(c: ServeConfig): void {
   if (c.dicomPort !== null && (!Number.isInteger(c.dicomPort) || c.dicomPort < 0 || c.dicomPort > 65535)) throw ichError('ICH_E_CONFIG', `dicomPort must be 0…65535 or null`);
   if (!(c.stableAgeS >= 0)) throw ichError('ICH_E_CONFIG', 'stableAgeS must be ≥ 0 seconds');
   if (!/^[ -~]{1,16}$/.test(c.aeTitle) || c.aeTitle.includes('\\')) throw ichError('ICH_E_CONFIG', 'aeTitle must be 1–16 printable ASCII characters');
+  for (const u of [...c.stowTo, ...(c.webhook ? [c.webhook] : []), ...(c.pullFrom ? [c.pullFrom] : [])]) {
+    if (!/^https?:\/\/[^\s]+$/.test(u)) throw ichError('ICH_E_CONFIG', `not an http(s) URL: ${u}`);
+  }
   if ((c.tlsCert === null) !== (c.tlsKey === null)) throw ichError('ICH_E_CONFIG', 'TLS needs both tlsCert and tlsKey');
 }

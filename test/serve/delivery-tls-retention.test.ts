@@ -10,6 +10,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { request } from 'node:https';
 import { spawnSync } from 'node:child_process';
+import { createServer, type IncomingMessage } from 'node:http';
+import { deliveryNames } from '../../src/serve/pipeline/forward-results.js';
+import { relatedBoundary, splitMultipart } from '../../src/serve/http/parse-multipart.js';
 import { createServeContext } from '../../src/serve/context.js';
 import { forwardDueResults } from '../../src/serve/pipeline/forward-results.js';
 import { purgeExpiredInstances } from '../../src/serve/retention.js';
@@ -62,6 +65,65 @@ test('delivery: refused → retried with back-off → failed with ICH_E_DELIVERY
     }
   } finally {
     ctx.store.close();
+  }
+});
+
+test('STOW-RS destination and webhook: results posted as multipart/related, flagged studies as JSON; a 500 is retried', { timeout: 30_000 }, async () => {
+  const received: { path: string; type: string; body: Buffer; auth: string | undefined }[] = [];
+  let failNext = true;
+  const server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/hook' && failNext) {
+        failNext = false;
+        res.writeHead(500).end();
+        return;
+      }
+      received.push({ path: req.url ?? '', type: req.headers['content-type'] ?? '', body: Buffer.concat(chunks), auth: req.headers.authorization });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const config = testConfig('http-delivery', { stowTo: [`http://user:secret@127.0.0.1:${port}/dicom-web`], webhook: `http://127.0.0.1:${port}/hook`, retryBaseMs: 50 });
+  const ctx = createServeContext(config, 'silent');
+  try {
+    assert.deepEqual(deliveryNames(config, false), [`stow:http://127.0.0.1:${port}/dicom-web`], 'no webhook for a study that is not flagged; no password in the name');
+    const names = deliveryNames(config, true);
+    assert.equal(names.length, 2);
+    mkdirSync(join(config.dataDir, 'results', 'y'), { recursive: true });
+    const files = synth.slice(0, 2).map((f, i) => {
+      const rel = join('results', 'y', `r${i}.dcm`);
+      writeFileSync(join(config.dataDir, rel), readFileSync(f));
+      return { kind: 'sr', sopInstanceUid: `2.${i}`, seriesInstanceUid: '2.9', path: rel };
+    });
+    ctx.store.recordInstance({ sop_uid: '9.1', study_uid: '9.8.7', series_uid: '9.2', path: '/x', bytes: 1, header: {} }, 0);
+    ctx.store.queueStableStudies(1, 0);
+    ctx.store.claimJob(1);
+    ctx.store.saveResult('9.8.7', '2.9', 'v', {}, files, 2);
+    ctx.store.finishJob('9.8.7', { seriesUid: '2.9', flagged: true, anyProbability: 0.93, subtypes: ['subdural'], volumeMl: 12.5 }, 2);
+    ctx.store.openDeliveries('9.8.7', names, 0);
+    await waitFor('both delivered', async () => {
+      await forwardDueResults(ctx, Date.now());
+      return ctx.store.deliveriesOf('9.8.7').every((d) => d.state === 'delivered') ? true : undefined;
+    }, 10_000, 100);
+    const stow = received.find((r) => r.path === '/dicom-web/studies');
+    assert.ok(stow);
+    assert.equal(stow.auth, `Basic ${Buffer.from('user:secret').toString('base64')}`);
+    const parts = splitMultipart(stow.body, relatedBoundary(stow.type));
+    assert.deepEqual(parts.map((p) => p.body.length), synth.slice(0, 2).map((f) => readFileSync(f).length));
+    const hook = received.find((r) => r.path === '/hook');
+    assert.ok(hook);
+    const payload = JSON.parse(hook.body.toString());
+    assert.equal(payload.event, 'study.flagged');
+    assert.equal(payload.anyProbability, 0.93);
+    assert.deepEqual(payload.subtypes, ['subdural']);
+    const hookRow = ctx.store.deliveriesOf('9.8.7').find((d) => d.destination.startsWith('webhook:'));
+    assert.equal(hookRow?.attempts, 2, 'the 500 was retried');
+  } finally {
+    ctx.store.close();
+    server.close();
   }
 });
 

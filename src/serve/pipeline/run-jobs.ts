@@ -11,7 +11,7 @@ import type { ServeLog } from '../log.js';
 import type { ServeMetrics } from '../metrics.js';
 import { hashUid } from '../phi.js';
 import type { ServeStore } from '../store/serve-store.js';
-import { destinationKey, forwardDueResults } from './forward-results.js';
+import { deliveryNames, forwardDueResults } from './forward-results.js';
 import { chooseSeriesFiles, PERMANENT_CODES, scoreSeriesFiles } from './score-study.js';
 
 export interface RunnerDeps {
@@ -69,7 +69,7 @@ export class JobRunner {
       const job = store.claimJob(Date.now());
       if (job) await this.runJob(job.studyUid, job.attempt);
     }
-    if (config.forwardTo.length > 0) await forwardDueResults(this.deps);
+    if (config.forwardTo.length + config.stowTo.length > 0 || config.webhook) await forwardDueResults(this.deps);
   }
 
   private async runJob(studyUid: string, attempt: number): Promise<void> {
@@ -84,7 +84,7 @@ export class JobRunner {
       store.db.transaction(() => {
         store.saveResult(studyUid, outcome.seriesUid, summary.model.version, summary, files, now);
         store.finishJob(studyUid, outcome, now);
-        store.openDeliveries(studyUid, config.forwardTo.map(destinationKey), now);
+        store.openDeliveries(studyUid, deliveryNames(config, outcome.flagged), now);
       })();
       metrics.jobsFinished++;
       const queuedAt = store.study(studyUid)?.queued_at;

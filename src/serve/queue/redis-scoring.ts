@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { toIchError } from '../../core/errors.js';
 import type { ServeContext } from '../context.js';
 import { hashUid } from '../phi.js';
-import { destinationKey } from '../pipeline/forward-results.js';
+import { deliveryNames } from '../pipeline/forward-results.js';
 import { chooseSeriesFiles, type ScoredStudy } from '../pipeline/score-study.js';
 import { connectRedis, decodeFailure, SCORE_QUEUE, scoreJobId, type ScoreJobData } from './bullmq-jobs.js';
 
@@ -67,7 +67,7 @@ export class RedisScoring {
         store.db.transaction(() => {
           store.saveResult(j.study_uid, r.outcome.seriesUid, r.summary.model.version, r.summary, r.files, now);
           store.finishJob(j.study_uid, r.outcome, now);
-          store.openDeliveries(j.study_uid, config.forwardTo.map(destinationKey), now);
+          store.openDeliveries(j.study_uid, deliveryNames(config, r.outcome.flagged), now);
         })();
         metrics.jobsFinished++;
         const queuedAt = store.study(j.study_uid)?.queued_at;
