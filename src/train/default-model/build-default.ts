@@ -254,7 +254,7 @@ async function main(): Promise<void> {
   const card: ModelCard = {
     format: MODEL_FORMAT,
     kind: 'embedding-head',
-    architecture: `${huOnly ? 'HU density' : `${fileTrunk ? `trunk.onnx (${TRUNK_FEATURES} outputs)` : RECIPE}${hu ? ' + HU density' : ''}`} features${bloodFile ? ' + blood-map features (bleedseg segmenter, blood.onnx)' : ''} + ${study ? `study head (study-conv: ${c.study.hidden.length} conv layers of ${c.study.hidden.join('/')} channels, kernel ${c.study.kernel} slices along z, over the whole series)` : `logistic head over slices s-${CONTEXT}…s+${CONTEXT}`}`,
+    architecture: `${huOnly ? 'HU density' : `${fileTrunk ? `trunk.onnx (${TRUNK_FEATURES} outputs)` : RECIPE}${hu ? ' + HU density' : ''}`} features${bloodFile ? ' + blood-map features (bleedseg segmenter, blood.onnx)' : ''} + ${study ? `study head (study-conv, ${c.study.ensemble} seeds averaged: conv ${c.study.hidden.join(' → ')} channels, kernel ${c.study.kernel} slices along z, over the whole series)` : `logistic head over slices s-${CONTEXT}…s+${CONTEXT}`}`,
     inputSize: SIZE,
     windows: WINDOWS,
     context: study ? 0 : CONTEXT,

@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       'study-linear-kernel': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.linearKernel) },
       'study-linear-l2': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.linearL2) },
       'study-ensemble': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.ensemble) },
+      'study-crop': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.cropProbability) },
       'study-seed': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.seed) },
       'study-series': { type: 'string', default: String(STUDY_HEAD_DEFAULTS.seriesPerStep) },
       heads: { type: 'string', default: 'logistic,study-conv' },
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
     linearL2: Number(values['study-linear-l2']),
     inputDropout: Number(values['study-input-dropout']),
     dropout: Number(values['study-dropout']),
+    cropProbability: Number(values['study-crop']),
     seed: Number(values['study-seed']),
   };
   const all: HeadTrainer[] = [logisticTrainer(F, 1, { l2: 1, steps: 300, lr: 0.05 }), studyTrainer(F, study)];

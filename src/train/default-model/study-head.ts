@@ -38,11 +38,14 @@ export interface StudyHeadOptions {
   linearL2: number;
   inputDropout: number;
   dropout: number;
+  /** Chance that a drawn series is cut to a random contiguous run of 1 … n slices (so short series
+   * and single slices, whose ends are all padding, are seen in training). */
+  cropProbability: number;
   seed: number;
 }
 
 /** The shipped configuration (chosen by rsna-dev CV and held-out synthetic seed 505 among those in docs/model-card.md). */
-export const STUDY_HEAD_DEFAULTS: StudyHeadOptions = { hidden: [16], kernel: 5, ensemble: 3, steps: 400, lr: 3e-3, seriesPerStep: 16, l2: 0.01, linearKernel: 0, linearL2: 0, inputDropout: 0.2, dropout: 0.5, seed: 2019 };
+export const STUDY_HEAD_DEFAULTS: StudyHeadOptions = { hidden: [16], kernel: 5, ensemble: 3, steps: 400, lr: 3e-3, seriesPerStep: 16, l2: 0.01, linearKernel: 0, linearL2: 0, inputDropout: 0.2, dropout: 0.5, cropProbability: 0, seed: 2019 };
 
 export interface StudyHead {
   features: number;
@@ -132,6 +135,14 @@ function drawSeries(rng: Rng, n: number, k: number): number[] {
   return idx.slice(0, Math.min(k, n));
 }
 
+/** With probability p, a random contiguous run of 1 … n slices of `s` (else `s` itself). */
+function cropSeries(s: WeightedSeries, F: number, rng: Rng, p: number): WeightedSeries {
+  if (p <= 0 || !rng.chance(p)) return s;
+  const len = rng.int(1, s.n);
+  const from = rng.int(0, s.n - len);
+  return { emb: s.emb.subarray(from * F, (from + len) * F), labels: s.labels.subarray(from * K, (from + len) * K), n: len, weight: s.weight };
+}
+
 /** Trains one member from `rng` (seeded draws of series, dropout masks, initial weights). */
 function fitMember(series: readonly WeightedSeries[], F: number, opts: StudyHeadOptions, config: StudyConvConfig, rng: Rng, name: string, onStep?: (step: number, loss: number) => void): StudyConvModel {
   const net = buildStudyConv(config, rng.fork(1), priorLogits(series), name);
@@ -145,7 +156,7 @@ function fitMember(series: readonly WeightedSeries[], F: number, opts: StudyHead
   const drawRng = rng.fork(2);
   const dropRng = rng.fork(3);
   for (let step = 1; step <= opts.steps; step++) {
-    const pick = drawSeries(drawRng, series.length, opts.seriesPerStep).map((i) => series[i] as WeightedSeries);
+    const pick = drawSeries(drawRng, series.length, opts.seriesPerStep).map((i) => cropSeries(series[i] as WeightedSeries, F, drawRng, opts.cropProbability));
     const b = stackSeries(pick, F, gap);
     const wsum = b.weight.reduce((a, v) => a + v, 0);
     const x = tf.tensor4d(b.x, [1, b.L, 1, F]);
