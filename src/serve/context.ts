@@ -18,5 +18,6 @@ export interface ServeContext {
 }
 
 export function createServeContext(config: ServeConfig, logLevel: LogLevel = 'info'): ServeContext {
-  return { config, store: new ServeStore(join(config.dataDir, 'ichscan.db')), metrics: new ServeMetrics(), log: createServeLog(logLevel), tokens: loadTokens(config.tokenFile) };
+  const tokens = loadTokens(config.tokenFile); // first: a bad token file must not leave a database open
+  return { config, store: new ServeStore(join(config.dataDir, 'ichscan.db')), metrics: new ServeMetrics(), log: createServeLog(logLevel), tokens };
 }
