@@ -77,6 +77,12 @@ at::Tensor optionalTensor(const Args& a, size_t i) {
 
 namespace {
 at::Tensor matmul(const at::Tensor& a, const at::Tensor& b, bool ta, bool tb);
+
+/** A 1×1, stride-1, unpadded, non-depthwise convolution: a plain matrix product over pixels. */
+bool isPointwise(const at::Tensor& filter, bool depthwise, const Pads& p, const std::vector<int64_t>& strides) {
+  return !depthwise && filter.size(0) == 1 && filter.size(1) == 1 && p.t == 0 && p.b == 0 && p.l == 0 && p.r == 0 && strides.at(0) == 1 &&
+         strides.at(1) == 1;
+}
 }
 
 // conv2d(x, filter, strides[2], pads[4], dilations[2], depthwise, bias?, activation, alpha, prelu?)
@@ -86,6 +92,16 @@ ICH_FN(Conv2d) {
     bool dw = a.boolean(5);
     auto p = pads(a, 3);
     auto bias = optionalTensor(a, 6);
+    const auto& f = a.tensor(1);
+    auto strides = a.ints(2);
+    if (isPointwise(f, dw, p, strides)) {
+      // 1×1, stride 1: one GEMM over all pixels, [n·h·w, ci] · [ci, co] (ATen would take a reference-BLAS
+      // path for these on one thread with batches under 16).
+      auto y = matmul(x.reshape({-1, x.size(3)}), f.reshape({f.size(2), f.size(3)}), false, false);
+      if (bias.defined()) y.add_(bias.reshape({-1}));
+      y = y.reshape({x.size(0), x.size(1), x.size(2), f.size(3)});
+      return num(env, put(activate(y, a.isNullish(7) ? "" : a.str(7), a.isNullish(8) ? 0 : a.f64(8), optionalTensor(a, 9))));
+    }
     auto y = at::convolution(padInput(x, p, 0), atenWeight(a.tensor(1), dw), bias.defined() ? bias.reshape({-1}) : bias, a.ints(2), atenPadding(p),
                              a.ints(4), false, {0, 0}, dw ? x.size(3) : 1);
     return num(env, put(activate(toNhwc(y), a.isNullish(7) ? "" : a.str(7), a.isNullish(8) ? 0 : a.f64(8), optionalTensor(a, 9))));
@@ -99,6 +115,13 @@ ICH_FN(Conv2dBackpropInput) {
     auto p = pads(a, 4);
     bool dw = a.boolean(6);
     int64_t n = s[0], h = s[1], w = s[2], c = s[3];
+    const auto& f = a.tensor(1);
+    if (isPointwise(f, dw, p, a.ints(3))) {
+      // 1×1, stride 1: dx = dy · Wᵀ, [n·h·w, co] · [co, ci].
+      const auto& dy = a.tensor(0);
+      auto dx = matmul(dy.reshape({-1, dy.size(3)}), f.reshape({f.size(2), f.size(3)}), false, true);
+      return num(env, put(dx.reshape({n, h, w, c})));
+    }
     // The input's shape as ATen sees it: padded explicitly only when the padding is asymmetric.
     int64_t hp = p.symmetric() ? h : h + p.t + p.b, wp = p.symmetric() ? w : w + p.l + p.r;
     auto placeholder = at::empty({n, c, hp, wp}, a.tensor(0).options().memory_format(at::MemoryFormat::ChannelsLast));
@@ -212,6 +235,29 @@ ICH_FN(BatchNorm) {
   });
 }
 
+// batchNormGrad(dy, x, mean, variance, scale?, epsilon) → [dx, dmean, dvariance, dscale, doffset]: the five
+// partial derivatives tfjs' FusedBatchNorm gradient defines (mean and variance as independent inputs),
+// per channel, from one native_batch_norm_backward pass (dx, Σ dy·(x − mean)·rstd, Σ dy) instead of
+// ~10 whole-activation element-wise ops:
+//   dx = dy·rstd·scale, doffset = Σ dy, dscale = rstd·Σ dy·(x − mean),
+//   dmean = −rstd·scale·Σ dy, dvariance = −½·rstd²·scale·dscale   (rstd = 1/√(variance + ε)).
+ICH_FN(BatchNormGrad) {
+  ICH_BODY({
+    const auto& dy = a.tensor(0);
+    const auto& x = a.tensor(1);
+    auto mean = a.tensor(2).reshape({-1}), var = a.tensor(3).reshape({-1});
+    auto scale = a.isNullish(4) ? at::ones_like(mean) : a.tensor(4).reshape({-1});
+    double eps = a.f64(5);
+    auto g = at::native_batch_norm_backward(toNchw(dy), toNchw(x), scale, mean, var, c10::nullopt, c10::nullopt, false, eps, {true, true, true});
+    auto rstd = (var + eps).rsqrt();
+    const auto& dscale = std::get<1>(g);
+    const auto& doffset = std::get<2>(g);
+    auto dmean = -rstd * scale * doffset;
+    auto dvar = -0.5 * rstd * rstd * scale * dscale;
+    return handles(env, {toNhwc(std::get<0>(g)), dmean, dvar, dscale, doffset});
+  });
+}
+
 namespace {
 /** Batched a·b (rank ≥ 2, tfjs batch broadcasting); oneDNN's sgemm for float32 on the CPU. */
 at::Tensor matmul(const at::Tensor& a, const at::Tensor& b, bool ta, bool tb) {
@@ -265,6 +311,7 @@ void registerNn(napi_env env, napi_value exports) {
   define(env, exports, "avgPool", AvgPool);
   define(env, exports, "avgPoolGrad", AvgPoolGrad);
   define(env, exports, "batchNorm", BatchNorm);
+  define(env, exports, "batchNormGrad", BatchNormGrad);
   define(env, exports, "matMul", MatMul);
   define(env, exports, "softmax", Softmax);
 }

@@ -56,6 +56,8 @@ export interface TorchAddon {
   avgPool(x: Handle, kernel: readonly number[], strides: readonly number[], pads: readonly number[]): Handle;
   avgPoolGrad(dy: Handle, x: Handle, kernel: readonly number[], strides: readonly number[], pads: readonly number[]): Handle;
   batchNorm(x: Handle, mean: Handle, variance: Handle, offset: Maybe, scale: Maybe, epsilon: number): Handle;
+  /** → [dx, dmean, dvariance, dscale, doffset] for NHWC x and per-channel statistics. */
+  batchNormGrad(dy: Handle, x: Handle, mean: Handle, variance: Handle, scale: Maybe, epsilon: number): Handle[];
   matMul(a: Handle, b: Handle, transposeA: boolean, transposeB: boolean, bias?: Maybe, activation?: string, alpha?: number, prelu?: Maybe): Handle;
   softmax(x: Handle, dim: number): Handle;
 }

@@ -11,6 +11,7 @@ import { TorchBackend } from './torch-backend.js';
 import { elementwiseKernelConfigs } from './torch-kernels-elementwise.js';
 import { shapeKernelConfigs } from './torch-kernels-shape.js';
 import { nnKernelConfigs } from './torch-kernels-nn.js';
+import { registerTorchBatchNormGradient, torchBatchNormGradKernel } from './torch-batchnorm-grad.js';
 
 export type TorchDevice = 'cpu' | 'cuda';
 
@@ -25,7 +26,7 @@ let registered = false;
 
 /** Every kernel name the torch backend implements. */
 export function torchKernelConfigs(): tf.KernelConfig[] {
-  return [...elementwiseKernelConfigs(), ...shapeKernelConfigs(), ...nnKernelConfigs()];
+  return [...elementwiseKernelConfigs(), ...shapeKernelConfigs(), ...nnKernelConfigs(), torchBatchNormGradKernel()];
 }
 
 /** Loads the addon, registers the backend once and applies the options; returns the addon. */
@@ -36,6 +37,8 @@ export function registerTorchBackend(o: TorchOptions = {}): TorchAddon {
     for (const k of torchKernelConfigs()) tf.registerKernel(k);
     registered = true;
   }
+  // After every registration: initBackend('wasm') re-registers its own FusedBatchNorm gradient.
+  registerTorchBatchNormGradient();
   addon.setThreads(o.threads ?? availableParallelism());
   const device = o.device ?? 'cpu';
   if (device === 'cuda' && !addon.cudaAvailable()) {
