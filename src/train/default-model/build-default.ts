@@ -2,14 +2,16 @@
  * Builds the shipped default model (`models/default`): per-slice features — 20 intracranial HU
  * density features, optionally beside a trunk network's outputs (an ONNX file shipped in the
  * folder, e.g. an ichnet trained on synthetic studies by `ichscan train` + `ichscan export`, or
- * nsfwjs' InceptionV3 derived at first run) — and a logistic head on the features of slices
- * s−1, s, s+1. Trained on all of rsna-dev (real, 518 slices) plus synthetic
+ * nsfwjs' InceptionV3 derived at first run) — and a head: `--head logistic` (per slice, on the
+ * features of slices s−1, s, s+1) or `--head study-conv` (the shipped one: a 1-D conv over the whole
+ * series in z, study-head.ts). Trained on all of rsna-dev (real, 518 slices) plus synthetic
  * studies when given, with per-series HU offset/scale jitter and flips as augmentation; reports a
  * patient-grouped k-fold CV on rsna-dev (the only real labels here) into the model card.
  *
  * Run: node dist/src/train/default-model/build-default.js --rsna ../shared/data/rsna-dev
  *        [--synth <synth dir with images/ and labels.csv>]... [--heldout <synth dir>]...
- *        [--trunk-file <model.onnx> --trunk-features 6] [--blood-model <pixel model json>] [--out models/default] [--force]
+ *        [--trunk-file <model.onnx> --trunk-features 6] [--blood-map <blood.onnx>] [--head logistic|study-conv]
+ *        [--out models/default] [--force]
  * `--heldout` synthetic studies never train the head: they measure synthetic detection and, with
  * the out-of-fold rsna-dev studies, choose the study verdict's threshold.
  */
