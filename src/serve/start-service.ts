@@ -5,6 +5,8 @@
  * for the job in hand and closes everything.
  */
 import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolveModelDir } from '../model/card/model-card.js';
 import { openScorer, type OpenScorerOptions, type SeriesScorer } from '../infer/scorer.js';
 import type { ServeConfig } from './config.js';
@@ -31,6 +33,9 @@ export interface StartOptions {
 
 export async function startService(config: ServeConfig, opts: StartOptions = {}): Promise<RunningService> {
   const ctx = createServeContext(config, opts.logLevel ?? 'info');
+  // partial receives (and, embedded, result staging) left by a killed process are orphans; in Redis
+  // mode workers stage results in the data dir too, so their folder is left alone
+  for (const d of config.redisUrl ? ['incoming'] : ['incoming', 'results-tmp']) rmSync(join(config.dataDir, d), { recursive: true, force: true });
   const app = buildApp(config, ctx);
   await app.listen({ port: config.httpPort, host: config.host });
   const httpPort = (app.server.address() as AddressInfo).port;

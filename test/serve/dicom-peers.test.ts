@@ -1,18 +1,19 @@
 /**
  * `ichscan serve` as a child process between real dcmtk peers: echoscu and storescu send a
  * synthetic study (and one more arrives over STOW-RS), the service scores both and storescp, as
- * the PACS, receives the SR, SEG, key images and KOS; a calling AE outside --allow-ae is refused.
+ * the PACS, receives the SR, SEG, key images and KOS; a calling AE outside --allow-ae is refused;
+ * a changed instance re-sent (dcmodify) re-scores the study and updates its one result row.
  * Then the fault test: the server is SIGKILLed while a study is scoring, restarted on the same
  * data dir, and every study finishes exactly once (one result row, one delivery each).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServeStore } from '../../src/serve/store/serve-store.js';
 import { readInstanceHeader } from '../../src/serve/read-instance-header.js';
 import type { WorklistEntry } from '../../src/serve/http/study-view.js';
-import { freePort, getJson, makeServeDirs, makeSynthStudies, requireBinaries, runTool, spawnServe, startStorescp, waitExit, waitFor, waitForEcho, WRITE_TOKEN } from './serve-helpers.js';
+import { freePort, getJson, hasBinary, makeServeDirs, makeSynthStudies, requireBinaries, runTool, spawnServe, startStorescp, waitExit, waitFor, waitForEcho, WRITE_TOKEN } from './serve-helpers.js';
 
 function byStudy(files: string[]): Map<string, string[]> {
   const m = new Map<string, string[]>();
@@ -81,6 +82,28 @@ test('dcmtk storescu + STOW-RS in → scored → results received by dcmtk store
     // no UID in clear in the log
     const text = log.join('');
     for (const [uid] of studies) assert.ok(!text.includes(uid), 'a StudyInstanceUID appeared in the log');
+    // a changed instance re-sent re-opens the study: scored again, its result row updated, not duplicated
+    if (hasBinary('dcmodify')) {
+      const before = (await getJson(http, `/api/studies/${viaDimse[0]}`)) as { resultUpdatedAt: string };
+      const changed = join(dir, 'changed.dcm');
+      copyFileSync(viaDimse[1][0] as string, changed);
+      assert.equal((await runTool('dcmodify', ['-nb', '-i', '(0008,103e)=re-sent after a correction', changed])).code, 0);
+      assert.equal((await runTool('storescu', ['-aet', 'STORESCU', '-aec', 'ICHSCAN', '127.0.0.1', String(dicom), changed])).code, 0);
+      await waitFor('re-scored', async () => {
+        const d = (await getJson(http, `/api/studies/${viaDimse[0]}`)) as { status: string; resultUpdatedAt: string; deliveries: { state: string }[] };
+        return d.status === 'done' && d.resultUpdatedAt !== before.resultUpdatedAt && d.deliveries[0]?.state === 'delivered' ? true : undefined;
+      }, 60_000, 500);
+      serve.kill('SIGTERM');
+      await waitExit(serve);
+      const store = new ServeStore(join(dataDir, 'ichscan.db'));
+      try {
+        assert.equal(store.countResults(viaDimse[0]), 1, 'one result row per study + series + model version');
+        assert.equal(store.study(viaDimse[0])?.instances, viaDimse[1].length, 'the changed instance replaced its old copy');
+        assert.equal((store.db.prepare('SELECT runs FROM jobs WHERE study_uid = ?').get(viaDimse[0]) as { runs: number }).runs, 2);
+      } finally {
+        store.close();
+      }
+    }
   } finally {
     serve.kill('SIGTERM');
     pacs.kill('SIGTERM');
