@@ -42,7 +42,7 @@ export function registerTorchBackend(o: TorchOptions = {}): TorchAddon {
   addon.setThreads(o.threads ?? availableParallelism());
   const device = o.device ?? 'cpu';
   if (device === 'cuda' && !addon.cudaAvailable()) {
-    throw ichError('ICH_E_BACKEND_UNAVAILABLE', `torch: --device cuda needs a CUDA build of libtorch ${addon.version()} here has none (or no GPU is visible); use LIBTORCH=/path/to/cuda/libtorch and npm run build:torch`);
+    throw ichError('ICH_E_BACKEND_UNAVAILABLE', `torch: --device cuda needs a CUDA build of libtorch, and the libtorch ${addon.version()} built against here has none (or no GPU is visible); build with LIBTORCH=/path/to/cuda/libtorch npm run build:torch`);
   }
   addon.setDevice(device);
   return addon;
