@@ -169,3 +169,25 @@ test('server SIGKILLed mid-queue and restarted: every study finishes exactly onc
     await waitExit(serve);
   }
 });
+
+test('C-STORE limits: an instance over --max-instance-mb is answered 0xA700, counted, and nothing is kept', { timeout: 90_000 }, async (t) => {
+  if (!requireBinaries(t, ['storescu', 'echoscu'])) return;
+  const { dir, dataDir, tokenFile } = makeServeDirs('dimse-limits');
+  const files = await makeSynthStudies(join(dir, 'synth'), 1, 71, [10, 10]);
+  const [http, dicom] = [await freePort(), await freePort()];
+  // synthetic 256² instances are ~130 KB: a 0.05 MiB limit refuses each of them
+  const serve = spawnServe(['--data-dir', dataDir, '--token-file', tokenFile, '--http-port', String(http), '--dicom-port', String(dicom), '--max-instance-mb', '0.05'], []);
+  try {
+    await waitForEcho(dicom);
+    const sent = await runTool('storescu', ['-v', '-aec', 'ICHSCAN', '127.0.0.1', String(dicom), ...files.slice(0, 1)]);
+    assert.match(sent.output, /Refused: OutOfResources|0xa700/i, sent.output);
+    const metrics = await (await fetch(`http://127.0.0.1:${http}/metrics`, { headers: { authorization: `Bearer ${WRITE_TOKEN}` } })).text();
+    assert.match(metrics, /ichscan_instances_refused_total\{code="ICH_E_TOO_LARGE"\} 1/);
+    assert.match(metrics, /ichscan_instances_received_total\{via="dimse"\} 0/);
+    assert.deepEqual(((await getJson(http, '/api/worklist')) as { studies: unknown[] }).studies, []);
+    await waitFor('partial files removed', () => (readdirSync(join(dataDir, 'incoming')).length === 0 ? true : undefined), 5000, 100);
+  } finally {
+    serve.kill('SIGTERM');
+    await waitExit(serve);
+  }
+});

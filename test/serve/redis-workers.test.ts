@@ -2,8 +2,8 @@
  * BullMQ + Redis mode with real peers: Debian redis-server, `ichscan serve --redis` (no model in
  * the server) and two `ichscan worker` processes; dcmtk storescu sends three studies and
  * storescp is the PACS. The worker that takes the first job is SIGKILLed mid-job: BullMQ's
- * stalled-job check hands the job to the other worker, and every study ends done exactly once
- * (one result row, one delivery), nothing lost or duplicated.
+ * stalled-job check hands the job to the other worker; the server is SIGKILLed and restarted too;
+ * every study ends done exactly once (one result row, one delivery), nothing lost or duplicated.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ function spawnWorker(redisUrl: string, log: string[]): ChildProcess {
   return child;
 }
 
-test('Redis + two workers, one SIGKILLed mid-job: every study done once, results delivered once', { timeout: 150_000 }, async (t) => {
+test('Redis + two workers, one SIGKILLed mid-job and the server SIGKILLed and restarted: every study done once, results delivered once', { timeout: 150_000 }, async (t) => {
   if (!requireBinaries(t, ['redis-server', 'storescu', 'echoscu', 'storescp'])) return;
   const { dir, dataDir, tokenFile } = makeServeDirs('redis');
   const files = await makeSynthStudies(join(dir, 'synth'), 3, 41);
@@ -31,7 +31,8 @@ test('Redis + two workers, one SIGKILLed mid-job: every study done once, results
   mkdirSync(join(dir, 'pacs'));
   const pacs = startStorescp('PACS', pacsPort, join(dir, 'pacs'));
   const serveLog: string[] = [];
-  const serve = spawnServe(['--data-dir', dataDir, '--token-file', tokenFile, '--http-port', String(http), '--dicom-port', String(dicom), '--stable-age', '1', '--redis', redisUrl, '--forward-to', `PACS@127.0.0.1:${pacsPort}`], serveLog);
+  const serveArgs = ['--data-dir', dataDir, '--token-file', tokenFile, '--http-port', String(http), '--dicom-port', String(dicom), '--stable-age', '1', '--redis', redisUrl, '--forward-to', `PACS@127.0.0.1:${pacsPort}`];
+  let serve = spawnServe(serveArgs, serveLog);
   const logs: [string[], string[]] = [[], []];
   const workers = [spawnWorker(redisUrl, logs[0]), spawnWorker(redisUrl, logs[1])];
   try {
@@ -45,6 +46,10 @@ test('Redis + two workers, one SIGKILLed mid-job: every study done once, results
     }, 60_000, 50);
     workers[victim]?.kill('SIGKILL');
     await waitExit(workers[victim] as ChildProcess);
+    // the server goes down too (kill -9) and comes back: its SQLite rows keep the BullMQ job ids
+    serve.kill('SIGKILL');
+    await waitExit(serve);
+    serve = spawnServe(serveArgs, serveLog);
     const worklist = async (): Promise<WorklistEntry[]> => ((await getJson(http, '/api/worklist').catch(() => ({ studies: [] }))) as { studies: WorklistEntry[] }).studies;
     await waitFor('three studies done and delivered', async () => {
       const wl = await worklist();
