@@ -2,7 +2,7 @@
  * Orthanc hands a study over and gets the results back into the same study: storescu sends a
  * synthetic study to Debian Orthanc (+ DICOMweb plugin); the Lua OnStableStudy script shipped in
  * docs/orthanc/ichscan-notify.lua POSTs /api/notify; ichscan pulls the study by WADO-RS, scores
- * it and C-STOREs its results to Orthanc; Orthanc's REST API lists them as series of the source
+ * it and sends its results to Orthanc by C-STORE and by STOW-RS; Orthanc's REST API lists them as series of the source
  * study. The results coming back re-trigger the hook: the study is not scored a second time.
  */
 import { test } from 'node:test';
@@ -45,7 +45,7 @@ test('Orthanc Lua OnStableStudy → /api/notify → WADO-RS pull → scored → 
   const orthanc = spawn(ORTHANC, [join(dir, 'orthanc.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
   orthanc.stderr.on('data', (d: Buffer) => orthancLog.push(String(d)));
   const log: string[] = [];
-  const serve = spawnServe(['--data-dir', dataDir, '--token-file', tokenFile, '--http-port', String(http), '--dicom-port', String(dicom), '--stable-age', '1', '--pull-from', `http://127.0.0.1:${oHttp}/dicom-web`, '--forward-to', `ORTHANC@127.0.0.1:${oDicom}`], log);
+  const serve = spawnServe(['--data-dir', dataDir, '--token-file', tokenFile, '--http-port', String(http), '--dicom-port', String(dicom), '--stable-age', '1', '--pull-from', `http://127.0.0.1:${oHttp}/dicom-web`, '--forward-to', `ORTHANC@127.0.0.1:${oDicom}`, '--stow-to', `http://127.0.0.1:${oHttp}/dicom-web`], log);
   try {
     await waitForEcho(dicom);
     await waitForEcho(oDicom, 'ORTHANC');
@@ -55,10 +55,16 @@ test('Orthanc Lua OnStableStudy → /api/notify → WADO-RS pull → scored → 
     const entry = await waitFor('the study scored and delivered to Orthanc', async () => {
       const [s] = await worklist();
       if (s?.status !== 'done') return undefined;
-      const d = (await getJson(http, `/api/studies/${s.studyInstanceUid}`)) as { deliveries: { state: string }[]; results: { kind: string; sopInstanceUid: string }[]; instances: number };
-      return d.deliveries[0]?.state === 'delivered' ? d : undefined;
+      const d = (await getJson(http, `/api/studies/${s.studyInstanceUid}`)) as { deliveries: { state: string; destination: string }[]; results: { kind: string; sopInstanceUid: string }[]; instances: number };
+      return d.deliveries.length === 2 && d.deliveries.every((x) => x.state === 'delivered') ? d : undefined;
     }, 120_000, 500);
     assert.equal(entry.instances, files.length, 'every instance pulled by WADO-RS');
+    assert.deepEqual(entry.deliveries.map((d) => d.destination.split(':')[0]).sort(), [`ORTHANC@127.0.0.1`, 'stow'], 'delivered by C-STORE and by STOW-RS');
+    // Orthanc holds every result instance (sent twice, stored once: same SOP Instance UIDs)
+    for (const r of entry.results) {
+      const found = (await (await fetch(`http://127.0.0.1:${oHttp}/tools/find`, { method: 'POST', body: JSON.stringify({ Level: 'Instance', Query: { SOPInstanceUID: r.sopInstanceUid } }) })).json()) as string[];
+      assert.equal(found.length, 1, `${r.kind} in Orthanc`);
+    }
     // Orthanc: one study, holding the CT series and ichscan's result series
     const studies = (await (await fetch(`http://127.0.0.1:${oHttp}/studies`)).json()) as string[];
     assert.equal(studies.length, 1, 'results filed under the source study');
