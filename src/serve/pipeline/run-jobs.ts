@@ -45,9 +45,12 @@ export class JobRunner {
   /** Runs one tick unless one is still running. */
   kick(): void {
     if (this.busy || this.stopped) return;
-    this.busy = this.tick().finally(() => {
-      this.busy = undefined;
-    });
+    // a failed tick (Redis down, database busy) is logged and retried on the next one, never thrown
+    this.busy = this.tick()
+      .catch((e: unknown) => this.deps.log.warn({ code: toIchError(e, 'ICH_E_QUEUE').code }, 'tick failed; retrying'))
+      .finally(() => {
+        this.busy = undefined;
+      });
   }
 
   async stop(): Promise<void> {

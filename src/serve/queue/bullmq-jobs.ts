@@ -20,7 +20,11 @@ export interface ScoreJobData {
 /** An ioredis connection BullMQ accepts (workers need maxRetriesPerRequest: null). */
 export function connectRedis(url: string): Redis {
   if (!/^rediss?:\/\//.test(url)) throw ichError('ICH_E_CONFIG', `--redis must be redis://host:port, got "${url}"`);
-  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+  // while Redis is down ioredis reconnects and commands wait (maxRetriesPerRequest: null); without a
+  // listener every failed reconnect would print an "Unhandled error event" with the URL
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** BullMQ job ids cannot contain ':'; one id per study and queueing time (a re-sent study gets a new job). */

@@ -21,6 +21,13 @@ export class RedisScoring {
   constructor(private readonly ctx: ServeContext, url: string) {
     this.connection = connectRedis(url);
     this.queue = new Queue<ScoreJobData, ScoredStudy>(SCORE_QUEUE, { connection: this.connection });
+    // Redis down: commands wait and the study stays queued; one warning a minute instead of a stack trace per retry
+    let lastWarned = 0;
+    this.queue.on('error', () => {
+      if (Date.now() - lastWarned < 60_000) return;
+      lastWarned = Date.now();
+      ctx.log.warn({ code: 'ICH_E_QUEUE' }, 'Redis unreachable; studies wait in the queue');
+    });
   }
 
   /** Chooses the series and adds the BullMQ job; a study without a usable series fails here. */

@@ -40,6 +40,12 @@ export function startScoreWorker(o: WorkerOptions): { close(): Promise<void> } {
     },
     { connection, concurrency: o.concurrency, lockDuration: o.lockDurationMs, stalledInterval: o.lockDurationMs, maxStalledCount: 2, name: o.name },
   );
+  let lastWarned = 0;
+  worker.on('error', () => {
+    if (Date.now() - lastWarned < 60_000) return;
+    lastWarned = Date.now();
+    o.log.warn({ code: 'ICH_E_QUEUE' }, 'Redis unreachable; retrying');
+  });
   worker.on('completed', (job) => o.log.info({ study: hashUid(job.data.studyUid), job: job.id }, 'scored'));
   worker.on('failed', (job, e) => o.log.warn({ study: job ? hashUid(job.data.studyUid) : null, code: e.message.split(':')[0] }, 'job failed'));
   return {
