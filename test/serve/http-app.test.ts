@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { buildApp } from '../../src/serve/http/build-app.js';
 import { toOpenApiPath } from '../../src/serve/http/openapi.js';
 import { digestUid } from '../../src/serve/phi.js';
@@ -106,6 +107,17 @@ test('limits: request body 413, instance size 413, instances per study 429, queu
     assert.equal(r.json().code, 'ICH_E_TOO_LARGE');
   } finally {
     await body.close();
+  }
+  // a chunked body (no Content-Length) is counted as it streams
+  const chunked = app({ maxBodyBytes: size * 2 });
+  try {
+    const { payload, headers } = stowBody(files.slice(0, 3).map((f) => readFileSync(f)));
+    const r = await chunked.inject({ method: 'POST', url: '/dicomweb/studies', payload: Readable.from([payload.subarray(0, size), payload.subarray(size)]), headers });
+    assert.equal(r.statusCode, 413);
+    assert.equal(r.json().code, 'ICH_E_TOO_LARGE');
+    assert.deepEqual(readdirSync(join(chunked.serve.config.dataDir, 'incoming')), [], 'partial parts removed');
+  } finally {
+    await chunked.close();
   }
   const inst = app({ maxInstanceBytes: size - 1 });
   try {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseDestination, readConfigFile, resolveConfig } from '../../src/serve/config.js';
 import { bearerOf, matchToken, parseTokens } from '../../src/serve/tokens.js';
 import { relatedBoundary, splitMultipart } from '../../src/serve/http/parse-multipart.js';
+import { MultipartSplitter } from '../../src/serve/http/stream-multipart.js';
 import { selectSeries } from '../../src/serve/select-series.js';
 import type { InstanceHeader } from '../../src/serve/read-instance-header.js';
 import { ServeStore } from '../../src/serve/store/serve-store.js';
@@ -61,6 +62,26 @@ test('multipart/related: boundary and type checked, parts split exactly', () => 
   const parts = splitMultipart(body, 'b');
   assert.deepEqual(parts.map((p) => [p.contentType, p.body.toString()]), [['application/dicom', 'AB\r\nC'], ['text/plain', 'xyz']]);
   assert.throws(() => splitMultipart(Buffer.from('--b\r\n\r\nabc'), 'b'), (e) => isIchError(e, 'ICH_E_BAD_MEDIA_TYPE'));
+});
+
+test('streaming multipart splitter: the same parts as the buffer parser, whatever the chunking', () => {
+  const payload = Buffer.concat([Buffer.from('preamble\r\n--bnd\r\nContent-Type: application/dicom\r\n\r\n'), Buffer.alloc(3000, 7), Buffer.from('\r\n--bn\r\n--bnd\r\ncontent-type: text/plain\r\n\r\nxyz\r\n--bnd\r\n\r\nno headers\r\n--bnd--\r\n')]);
+  const expected = splitMultipart(payload, 'bnd').map((p) => [p.contentType, p.body.toString('hex')]);
+  assert.equal(expected.length, 3);
+  for (const size of [1, 2, 5, 7, 64, 1000, payload.length]) {
+    const got: [string, Buffer[]][] = [];
+    const sp = new MultipartSplitter('bnd', (ct) => {
+      const part: [string, Buffer[]] = [ct, []];
+      got.push(part);
+      return { write: (c) => void part[1].push(Buffer.from(c)), end: () => undefined };
+    });
+    for (let i = 0; i < payload.length; i += size) sp.push(payload.subarray(i, i + size));
+    sp.finish();
+    assert.deepEqual(got.map(([ct, b]) => [ct, Buffer.concat(b).toString('hex')]), expected, `chunks of ${size}`);
+  }
+  const open = new MultipartSplitter('bnd', () => ({ write: () => undefined, end: () => undefined }));
+  open.push(Buffer.from('--bnd\r\n\r\nabc'));
+  assert.throws(() => open.finish(), (e) => isIchError(e, 'ICH_E_BAD_MEDIA_TYPE'));
 });
 
 function series(uid: string, n: number, over: Partial<InstanceHeader> = {}): InstanceHeader[] {

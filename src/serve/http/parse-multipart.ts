@@ -35,13 +35,15 @@ export function splitMultipart(body: Buffer, boundary: string): MultipartPart[] 
     if (body[start] === 0x0d && body[start + 1] === 0x0a) start += 2;
     const next = body.indexOf(delimiter, start);
     if (next < 0) throw ichError('ICH_E_BAD_MEDIA_TYPE', 'multipart body ends without its closing boundary');
-    const headerEnd = body.indexOf('\r\n\r\n', start, 'latin1');
+    // a part with no headers starts with the blank line itself
+    const blank = body[start] === 0x0d && body[start + 1] === 0x0a;
+    const headerEnd = blank ? start : body.indexOf('\r\n\r\n', start, 'latin1');
     if (headerEnd < 0 || headerEnd > next) throw ichError('ICH_E_BAD_MEDIA_TYPE', 'multipart part without a header block');
     const headers = body.toString('latin1', start, headerEnd);
     const ct = /^content-type:\s*([^;\r\n]+)/im.exec(headers)?.[1]?.trim().toLowerCase() ?? 'application/dicom';
     // the part's bytes end before the CRLF that precedes the next delimiter
     const end = body[next - 2] === 0x0d && body[next - 1] === 0x0a ? next - 2 : next;
-    parts.push({ contentType: ct, body: body.subarray(headerEnd + 4, end) });
+    parts.push({ contentType: ct, body: body.subarray(headerEnd + (blank ? 2 : 4), end) });
     at = next;
   }
   return parts;
