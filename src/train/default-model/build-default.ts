@@ -16,8 +16,7 @@
  * the out-of-fold rsna-dev studies, choose the study verdict's threshold.
  */
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createProgress } from '../../core/progress.js';
@@ -34,7 +33,7 @@ import { writeModelFolder } from '../../model/card/model-folder.js';
 import { initBackend } from '../../model/engine/index.js';
 import { formatSubmission } from '../../data/submission.js';
 import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, readSynthManifest, type BloodMapEngine, type EmbeddedDataset } from './embed-dataset.js';
-import { embedHuCached } from './embed-cached.js';
+import { unpackRsnaDev, embedHuCached } from './embed-cached.js';
 import { crossValidateHeads, expandVariants, logisticTrainer, studyTrainer } from './head-cv.js';
 import { STUDY_HEAD_DEFAULTS, type StudyHeadOptions } from './study-head.js';
 import { chooseStudyThreshold, computeStudyScores } from './study-threshold.js';
@@ -154,13 +153,7 @@ async function main(): Promise<void> {
   if (!values.rsna) throw new Error('--rsna <shared/data/rsna-dev> is required');
   const rsna = resolve(values.rsna);
   const cacheDir = resolve(values.cache);
-  mkdirSync(cacheDir, { recursive: true });
-  const rsnaImages = join(cacheDir, 'rsna-dev-images');
-  if (!existsSync(join(rsnaImages, '.complete'))) {
-    mkdirSync(rsnaImages, { recursive: true });
-    execFileSync('tar', ['-xJf', join(rsna, 'images.tar.xz'), '-C', rsnaImages]);
-    execFileSync('touch', [join(rsnaImages, '.complete')]);
-  }
+  const rsnaImages = unpackRsnaDev(rsna, cacheDir);
   const huOnly = values.trunk === 'none' && !fileTrunk;
   const trunkFile = huOnly ? '' : fileTrunk ?? await ensureDerivedTrunk(RECIPE, SIZE, WINDOWS.length, (l) => process.stderr.write(`${l}\n`));
   const hu = values['hu-features'];

@@ -10,8 +10,7 @@
  *        --synth <head101> --synth <head808> --heldout <heldout505> --final <final9091> \
  *        --blood-map models/default/blood.onnx [--json cmp.json] [--embed-only]
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WINDOW_STACKS } from '../../core/windows.js';
@@ -21,7 +20,7 @@ import { column, rocAuc, weightedLogLoss, youdenThreshold } from '../../model/me
 import { createOnnxEngine } from '../../model/onnx/runner.js';
 import { concatFloat32 } from '../../core/tensor.js';
 import type { EmbeddedSeries } from './embed-dataset.js';
-import { embedHuCached } from './embed-cached.js';
+import { unpackRsnaDev, embedHuCached } from './embed-cached.js';
 import { crossValidateHeads, expandVariants, logisticTrainer, studyTrainer, type HeadTrainer } from './head-cv.js';
 import { STUDY_HEAD_DEFAULTS } from './study-head.js';
 import { crossCalibrate } from './calibrate.js';
@@ -88,13 +87,7 @@ async function main(): Promise<void> {
   await initBackend('wasm');
   const rsna = resolve(values.rsna);
   const cacheDir = resolve(values.cache);
-  mkdirSync(cacheDir, { recursive: true });
-  const rsnaImages = join(cacheDir, 'rsna-dev-images');
-  if (!existsSync(join(rsnaImages, '.complete'))) {
-    mkdirSync(rsnaImages, { recursive: true });
-    execFileSync('tar', ['-xJf', join(rsna, 'images.tar.xz'), '-C', rsnaImages]);
-    execFileSync('touch', [join(rsnaImages, '.complete')]);
-  }
+  const rsnaImages = unpackRsnaDev(rsna, cacheDir);
   const bloodFile = values['blood-map'] ? resolve(values['blood-map']) : undefined;
   const blood = bloodFile ? { engine: await createOnnxEngine(bloodFile, { provider: 'cpu' }), stride: BLEEDSEG_STRIDE } : undefined;
   const variants = Number(values.variants);

@@ -4,8 +4,9 @@
  * the blood segmenter's file hash, size, windows, variants and jitter seed. Head experiments
  * (logistic vs study head, CV runs) then never recompute the segmenter over thousands of slices.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createProgress } from '../../core/progress.js';
 import type { WindowPreset } from '../../core/windows.js';
@@ -48,4 +49,16 @@ export async function embedHuCached(cacheDir: string, name: string, images: stri
   if (failures) process.stderr.write(`${name}: ${failures} unreadable files skipped\n`);
   writeEmbeddingCache(prefix, dataset, options);
   return dataset;
+}
+
+/** rsna-dev's images unpacked once into `cacheDir/rsna-dev-images` (a `.complete` marker says the tar finished). */
+export function unpackRsnaDev(rsnaDir: string, cacheDir: string): string {
+  mkdirSync(cacheDir, { recursive: true });
+  const out = join(cacheDir, 'rsna-dev-images');
+  if (!existsSync(join(out, '.complete'))) {
+    mkdirSync(out, { recursive: true });
+    execFileSync('tar', ['-xJf', join(rsnaDir, 'images.tar.xz'), '-C', out]);
+    writeFileSync(join(out, '.complete'), '');
+  }
+  return out;
 }
