@@ -100,11 +100,35 @@ export function canLocalise(windows: readonly { level: number; width: number }[]
 export function computeSourceHu(decoded: DecodedDicom, frame: number): Plane {
   const { rows, columns } = decoded.raw;
   const n = rows * columns;
-  const toHu = createHuMapper(resolveHuMapParams(decoded.meta, {}, frame));
+  const params = resolveHuMapParams(decoded.meta, {}, frame);
   const src = decoded.raw.data.subarray(frame * n, (frame + 1) * n);
   const hu = new Float32Array(n);
-  for (let i = 0; i < n; i++) hu[i] = toHu(src[i] as number);
+  if (src instanceof Int16Array || src instanceof Uint16Array) {
+    // 16-bit stored values (nearly all CT): one table of the 65,536 values per rescale, reused
+    const table = huTableOf(params, src instanceof Int16Array);
+    const off = src instanceof Int16Array ? 32768 : 0;
+    for (let i = 0; i < n; i++) hu[i] = table[(src[i] as number) + off] as number;
+  } else {
+    const toHu = createHuMapper(params);
+    for (let i = 0; i < n; i++) hu[i] = toHu(src[i] as number);
+  }
   return { data: hu, shape: [rows, columns] };
+}
+
+const huTables = new Map<string, Float32Array>();
+
+/** HU of every 16-bit stored value (index = value + 32768 when signed), by the one mapping function. */
+function huTableOf(params: ReturnType<typeof resolveHuMapParams>, signed: boolean): Float32Array {
+  const key = `${signed ? 's' : 'u'}${JSON.stringify(params)}`;
+  let t = huTables.get(key);
+  if (!t) {
+    const toHu = createHuMapper(params);
+    t = new Float32Array(65536);
+    for (let v = 0; v < 65536; v++) t[v] = toHu(signed ? v - 32768 : v);
+    if (huTables.size >= 16) huTables.clear();
+    huTables.set(key, t);
+  }
+  return t;
 }
 
 function summarise(l: SeriesLocalisation): LocalisationSummary {

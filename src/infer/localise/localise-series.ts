@@ -91,6 +91,7 @@ export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: read
     const cav = computeSliceCavity(s.image, o.windows);
     const grown = growCavity(cav, o.params.cavityGrowPx);
     const mask = computeBleedMask(s.hu, { mask: grown, w: cav.w, h: cav.h }, maps?.[i], o.params);
+    if (!mask.includes(1)) return mask; // most slices of a bleeding series: no regions to type
     const sp = s.pixelSpacing ?? [1, 1];
     return labelRegions({
       mask,
