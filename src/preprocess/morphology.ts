@@ -110,8 +110,8 @@ export interface Components {
   areas: number[];
 }
 
-/** 4-connected components of `mask`, labelled in raster order of their first pixel. */
-export function labelComponents(mask: Uint8Array, rows: number, cols: number): Components {
+/** Connected components of `mask` (4- or 8-connected), labelled in raster order of their first pixel. */
+export function labelComponents(mask: Uint8Array, rows: number, cols: number, connectivity: 4 | 8 = 4): Components {
   const labels = new Int32Array(rows * cols);
   const stack = new Int32Array(rows * cols);
   const areas = [0];
@@ -133,10 +133,18 @@ export function labelComponents(mask: Uint8Array, rows: number, cols: number): C
           stack[top++] = j;
         }
       };
+      const up = k >= cols;
+      const down = k < (rows - 1) * cols;
       if (x > 0) visit(k - 1);
       if (x < cols - 1) visit(k + 1);
-      if (k >= cols) visit(k - cols);
-      if (k < (rows - 1) * cols) visit(k + cols);
+      if (up) visit(k - cols);
+      if (down) visit(k + cols);
+      if (connectivity === 8) {
+        if (up && x > 0) visit(k - cols - 1);
+        if (up && x < cols - 1) visit(k - cols + 1);
+        if (down && x > 0) visit(k + cols - 1);
+        if (down && x < cols - 1) visit(k + cols + 1);
+      }
     }
     areas.push(area);
   }
@@ -144,8 +152,8 @@ export function labelComponents(mask: Uint8Array, rows: number, cols: number): C
 }
 
 /** Keeps only the largest component of `mask` (in a new array); empty when `mask` is. */
-export function largestComponent(mask: Uint8Array, rows: number, cols: number): Uint8Array {
-  const c = labelComponents(mask, rows, cols);
+export function largestComponent(mask: Uint8Array, rows: number, cols: number, connectivity: 4 | 8 = 4): Uint8Array {
+  const c = labelComponents(mask, rows, cols, connectivity);
   let best = 0;
   for (let i = 1; i <= c.count; i++) if ((c.areas[i] as number) > (c.areas[best] ?? 0)) best = i;
   const out = new Uint8Array(mask.length);

@@ -10,7 +10,8 @@ import type { WindowPreset } from '../../core/windows.js';
 import { computeSliceCavity } from '../../model/features/cavity.js';
 import type { Verdict } from '../verdict.js';
 import { computeBleedMask, growCavity, type BleedMaskParams } from './bleed-mask.js';
-import { computeEdgeDistance, labelComponents, labelRegions, type HemorrhageSubtype } from './regions.js';
+import { largestComponent } from '../../preprocess/morphology.js';
+import { computeEdgeDistance, labelRegions, type HemorrhageSubtype } from './regions.js';
 import { computeAbcOver2Ml, computeSliceSlabs, computeVolumeMl, countLabelPixels, measureDiameters, type VolumeRecord } from './volume.js';
 
 /** Slab thickness assumed when a series has neither positions nor SliceThickness (RSNA's usual 5 mm). */
@@ -62,20 +63,13 @@ export interface LocaliseOptions {
   params: BleedMaskParams;
 }
 
-/** The largest connected region of a label map, as a 0/1 mask, with its subtype code. */
+/** The largest connected region (8-connected) of a label map, as a 0/1 mask, with its subtype code. */
 function largestRegion(labels: Uint8Array, w: number, h: number): { mask: Uint8Array; code: number } {
   const bin = new Uint8Array(labels.length);
   for (let i = 0; i < labels.length; i++) bin[i] = labels[i] ? 1 : 0;
-  const { labels: ids, sizes } = labelComponents(bin, w, h);
-  const best = sizes.reduce((b, s, i) => (i > 0 && s > (sizes[b] ?? 0) ? i : b), 1);
-  const mask = new Uint8Array(labels.length);
-  let code = 0;
-  for (let i = 0; i < labels.length; i++)
-    if (ids[i] === best) {
-      mask[i] = 1;
-      code = labels[i] as number;
-    }
-  return { mask, code };
+  const mask = largestComponent(bin, h, w, 8);
+  const at = mask.indexOf(1);
+  return { mask, code: at < 0 ? 0 : (labels[at] as number) };
 }
 
 export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: readonly Plane[] | undefined, verdict: Verdict, o: LocaliseOptions): SeriesLocalisation {

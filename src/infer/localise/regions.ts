@@ -11,6 +11,7 @@
  *   (a deep bleed near the midline alone is no ventricle: basal ganglia and thalamic bleeds sit there).
  */
 import { HEMORRHAGE_SUBTYPES, type Subtype } from '../../core/subtypes.js';
+import { labelComponents } from '../../preprocess/morphology.js';
 
 export type HemorrhageSubtype = Exclude<Subtype, 'any'>;
 
@@ -22,39 +23,6 @@ export const RING_MM = 2;
 export const VENTRICLE_CSF_SHARE = 0.25;
 /** CSF density range, HU. */
 export const CSF_HU: readonly [number, number] = [-5, 18];
-
-/** 8-connected components of a 0/1 mask: label per pixel (0 = background, 1..n) and pixel counts (index = label). */
-export function labelComponents(mask: Uint8Array, w: number, h: number): { labels: Int32Array; sizes: number[] } {
-  const labels = new Int32Array(w * h);
-  const sizes = [0];
-  const stack: number[] = [];
-  for (let s = 0; s < w * h; s++) {
-    if (!mask[s] || labels[s]) continue;
-    const id = sizes.length;
-    let size = 0;
-    labels[s] = id;
-    stack.push(s);
-    while (stack.length) {
-      const i = stack.pop() as number;
-      size++;
-      const x = i % w;
-      const y = (i - x) / w;
-      for (let dy = -1; dy <= 1; dy++)
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          const yy = y + dy;
-          if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-          const j = yy * w + xx;
-          if (mask[j] && !labels[j]) {
-            labels[j] = id;
-            stack.push(j);
-          }
-        }
-    }
-    sizes.push(size);
-  }
-  return { labels, sizes };
-}
 
 /**
  * City-block distance (pixels) of every pixel to the nearest pixel outside `inside` (two-pass
@@ -128,7 +96,7 @@ export interface RegionInput {
  * regions below the minimum area.
  */
 export function labelRegions(r: RegionInput): Uint8Array {
-  const { labels, sizes } = labelComponents(r.mask, r.columns, r.rows);
+  const { labels, areas: sizes } = labelComponents(r.mask, r.rows, r.columns, 8);
   const stats: RegionStats[] = sizes.map((size) => ({ size, near: 0, innerRadiusPx: 0, ring: 0, ringCsf: 0 }));
   const inner = computeEdgeDistance(r.mask, r.columns, r.rows);
   const rimPx = RIM_MM / r.mmPerCavityPx;

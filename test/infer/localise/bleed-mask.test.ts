@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeBleedMask, DEFAULT_BLEED_MASK_PARAMS } from '../../../src/infer/localise/bleed-mask.js';
-import { computeEdgeDistance, labelComponents, labelRegions } from '../../../src/infer/localise/regions.js';
+import { computeEdgeDistance, labelRegions } from '../../../src/infer/localise/regions.js';
+import { labelComponents } from '../../../src/preprocess/morphology.js';
 import { renderOverlay, SUBTYPE_COLOURS } from '../../../src/infer/localise/overlay.js';
 import type { Plane } from '../../../src/core/tensor.js';
 
@@ -61,7 +62,7 @@ test('regions: components, small ones dropped, a blob in CSF intraventricular, o
       if (r >= 55 && r <= 58 && x < 40) mask[y * w + x] = 1; // thin crescent against the left inner table
       if (x === 100 && y === 64) mask[y * w + x] = 1; // one stray pixel
     }
-  assert.equal(labelComponents(mask, w, w).sizes.length, 5);
+  assert.equal(labelComponents(mask, w, w, 8).count, 4);
   const labels = labelRegions({ mask, rows: w, columns: w, edgeDistance: edge, cavityW: w, cavityH: w, mmPerCavityPx: 1, pixelAreaMm2: 1, minAreaMm2: 6, hu });
   assert.equal(labels[64 * w + 64], 3, 'blob bordered by CSF → intraventricular');
   assert.equal(labels[90 * w + 80], 2, 'blob bordered by brain → intraparenchymal');
