@@ -9,7 +9,7 @@ import { toIchError } from '../core/errors.js';
 import { SUBTYPES, type Subtype } from '../core/subtypes.js';
 import type { Image } from '../core/tensor.js';
 import type { Plane } from '../core/tensor.js';
-import { decodeDicom, type DecodedDicom } from '../dicom/index.js';
+import { decodeDicom, frameRescale, type DecodedDicom } from '../dicom/index.js';
 import { createHuMapper, preprocessDecoded, resolveHuMapParams } from '../preprocess/index.js';
 import { DEFAULT_BLEED_MASK_PARAMS, type BleedMaskParams } from './localise/bleed-mask.js';
 import { localiseSeries, type KeyImage, type LocaliseSliceInput, type SeriesLocalisation } from './localise/localise-series.js';
@@ -115,6 +115,16 @@ export function computeSourceHu(decoded: DecodedDicom, frame: number): Plane {
   return { data: hu, shape: [rows, columns] };
 }
 
+/** One frame of a decoded file as a single-frame DecodedDicom with its own copy of the stored values and that frame's rescale. */
+function copyFrame(decoded: DecodedDicom, frame: number): DecodedDicom {
+  const { rows, columns } = decoded.raw;
+  const n = rows * columns;
+  const r = frameRescale(decoded.meta, frame);
+  const meta = { ...decoded.meta, rescaleSlope: r.slope, rescaleIntercept: r.intercept, frames: 1 };
+  delete meta.perFrameRescale;
+  return { meta, raw: { data: decoded.raw.data.slice(frame * n, (frame + 1) * n), rows, columns, frames: 1 } };
+}
+
 const huTables = new Map<string, Float32Array>();
 
 /** HU of every 16-bit stored value (index = value + 32768 when signed), by the one mapping function. */
@@ -139,7 +149,8 @@ function summarise(l: SeriesLocalisation): LocalisationSummary {
 /** Decodes, preprocesses and scores one ordered series. Failed slices go to `failures`. */
 export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, failures: FileFailure[], opts: PredictOptions = {}): Promise<SeriesPrediction | undefined> {
   const images: Image<'uint8'>[] = [];
-  const hus: Plane[] = [];
+  // per slice its stored values (a copy of one frame: half the bytes of HU), HU made only if needed
+  const frames: DecodedDicom[] = [];
   const kept: SliceRef[] = [];
   const cache = new Map<string, DecodedDicom>();
   const localise = opts.localise !== undefined && opts.localise !== false && canLocalise(scorer.card.windows);
@@ -147,7 +158,7 @@ export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, fa
     try {
       const decoded = await decodeCached(ref.file, cache);
       const image = preprocessSlice(decoded, ref, scorer);
-      if (localise) hus.push(computeSourceHu(decoded, ref.frame));
+      if (localise) frames.push(copyFrame(decoded, ref.frame));
       images.push(image);
       kept.push(ref);
     } catch (e) {
@@ -168,7 +179,9 @@ export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, fa
   if (!localise) return prediction;
   const params = typeof opts.localise === 'object' ? opts.localise : DEFAULT_BLEED_MASK_PARAMS;
   const inputs: LocaliseSliceInput[] = kept.map((ref, i) => ({
-    hu: hus[i] as Plane,
+    rows: ref.meta.rows,
+    columns: ref.meta.columns,
+    readHu: () => computeSourceHu(frames[i] as DecodedDicom, 0),
     image: images[i] as Image<'uint8'>,
     pixelSpacing: ref.meta.pixelSpacing,
     sliceThickness: ref.meta.sliceThickness,

@@ -18,8 +18,11 @@ import { computeAbcOver2Ml, computeSliceSlabs, computeVolumeMl, countLabelPixels
 export const FALLBACK_SLAB_MM = 5;
 
 export interface LocaliseSliceInput {
-  /** HU at source resolution, [rows, columns]. */
-  hu: Plane;
+  /** The source's Rows × Columns. */
+  rows: number;
+  columns: number;
+  /** HU at source resolution, [rows, columns]; asked for only in a positive series (most are not). */
+  readHu: () => Plane;
   /** The model's input image of the slice (its windows as channels). */
   image: Image<'uint8'>;
   /** [row, column] spacing, mm; undefined when the header has none. */
@@ -80,11 +83,12 @@ export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: read
     first?.sliceThickness ?? FALLBACK_SLAB_MM,
   );
   const labels = slices.map((s, i) => {
-    const [rows, columns] = s.hu.shape;
+    const { rows, columns } = s;
     if (!verdict.positive) return new Uint8Array(rows * columns);
+    const hu = s.readHu();
     const cav = computeSliceCavity(s.image, o.windows);
     const grown = growCavity(cav, o.params.cavityGrowPx);
-    const mask = computeBleedMask(s.hu, { mask: grown, w: cav.w, h: cav.h }, maps?.[i], o.params);
+    const mask = computeBleedMask(hu, { mask: grown, w: cav.w, h: cav.h }, maps?.[i], o.params);
     if (!mask.includes(1)) return mask; // most slices of a bleeding series: no regions to type
     const sp = s.pixelSpacing ?? [1, 1];
     return labelRegions({
@@ -97,7 +101,7 @@ export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: read
       mmPerCavityPx: ((sp[0] * rows) / cav.h + (sp[1] * columns) / cav.w) / 2,
       pixelAreaMm2: sp[0] * sp[1],
       minAreaMm2: s.pixelSpacing ? o.params.minAreaMm2 : 0,
-      hu: s.hu.data,
+      hu: hu.data,
     });
   });
   const counts = labels.map(countLabelPixels);
@@ -118,7 +122,7 @@ export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: read
     if ((areaMm2[largest] as number) <= 0) largest = -1;
     if (largest >= 0) {
       // ABC/2 of the largest region on the largest slice; C spans the slices holding its subtype
-      const [rows, columns] = (slices[largest] as LocaliseSliceInput).hu.shape;
+      const { rows, columns } = slices[largest] as LocaliseSliceInput;
       const region = largestRegion(labels[largest] as Uint8Array, columns, rows);
       const code = region.code;
       const d = measureDiameters(region.mask, rows, columns, spacing);
@@ -139,7 +143,7 @@ export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: read
   return {
     method: maps ? 'segmenter+hu' : 'hu-threshold',
     labels,
-    shapes: slices.map((s) => [s.hu.shape[0], s.hu.shape[1]]),
+    shapes: slices.map((s) => [s.rows, s.columns]),
     areaMm2: areaMm2.map((a) => Math.round(a * 10) / 10),
     volumeMl: spacing ? computeVolumeMl(counts, slabs, spacing) : null,
     abcOver2Ml: abc,
