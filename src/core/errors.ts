@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   ICH_E_DELIVERY: { status: 502, message: 'Results could not be delivered to a destination' },
   ICH_E_QUEUE: { status: 503, message: 'Job queue is unavailable' },
   ICH_E_CONFIG: { status: 400, message: 'Service configuration is invalid' },
+  ICH_E_VIEWER_NOT_BUILT: { status: 503, message: 'The browser viewer is not built (run npm run build)' },
   ICH_E_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

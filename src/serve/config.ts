@@ -62,6 +62,10 @@ export interface ServeConfig {
   /** PEM certificate and key: HTTPS instead of HTTP when both are set. */
   tlsCert: string | null;
   tlsKey: string | null;
+  /** Browser origins (e.g. `https://ohif.example.org`) allowed to call the API and DICOMweb with CORS; empty = none. */
+  corsOrigins: string[];
+  /** Folder of the built browser viewer (index.html + assets/); null = the package's `web/dist`. */
+  webDir: string | null;
 }
 
 export const DEFAULT_CONFIG: Omit<ServeConfig, 'dataDir' | 'tokenFile'> = {
@@ -88,6 +92,8 @@ export const DEFAULT_CONFIG: Omit<ServeConfig, 'dataDir' | 'tokenFile'> = {
   retentionDays: 0,
   tlsCert: null,
   tlsKey: null,
+  corsOrigins: [],
+  webDir: null,
 };
 
 const KEYS = new Set<string>([...Object.keys(DEFAULT_CONFIG), 'dataDir', 'tokenFile']);
@@ -121,7 +127,7 @@ export function resolveConfig(fromFile: Partial<ServeConfig>, fromFlags: Partial
   const merged = { ...DEFAULT_CONFIG, ...dropUndefined(fromFile), ...dropUndefined(fromFlags) } as Partial<ServeConfig>;
   if (!merged.dataDir) throw ichError('ICH_E_CONFIG', '--data-dir (dataDir) is required');
   if (!merged.tokenFile) throw ichError('ICH_E_CONFIG', '--token-file (tokenFile) is required');
-  const c = { ...merged, dataDir: resolve(cwd, merged.dataDir), tokenFile: resolve(cwd, merged.tokenFile) } as ServeConfig;
+  const c = { ...merged, dataDir: resolve(cwd, merged.dataDir), tokenFile: resolve(cwd, merged.tokenFile), webDir: merged.webDir ? resolve(cwd, merged.webDir) : null } as ServeConfig;
   checkConfig(c);
   return c;
 }
@@ -141,6 +147,10 @@ function checkConfig(c: ServeConfig): void {
   if (!/^[ -~]{1,16}$/.test(c.aeTitle) || c.aeTitle.includes('\\')) throw ichError('ICH_E_CONFIG', 'aeTitle must be 1–16 printable ASCII characters');
   for (const u of [...c.stowTo, ...(c.webhook ? [c.webhook] : []), ...(c.pullFrom ? [c.pullFrom] : [])]) {
     if (!/^https?:\/\/[^\s]+$/.test(u)) throw ichError('ICH_E_CONFIG', `not an http(s) URL: ${u}`);
+  }
+  for (const o of c.corsOrigins) {
+    // an origin is scheme://host[:port], no path and no trailing slash (browsers send it so)
+    if (!/^https?:\/\/[^\s/]+$/.test(o)) throw ichError('ICH_E_CONFIG', `corsOrigins: not an origin (scheme://host[:port]): ${o}`);
   }
   if ((c.tlsCert === null) !== (c.tlsKey === null)) throw ichError('ICH_E_CONFIG', 'TLS needs both tlsCert and tlsKey');
 }

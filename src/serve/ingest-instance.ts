@@ -31,11 +31,14 @@ export function tempInstancePath(dataDir: string): string {
   return join(dir, `${Date.now()}-${randomBytes(6).toString('hex')}.part`);
 }
 
+/** How the instance came in (`file`: `ichscan view` copying files given on its command line). */
+export type IngestVia = 'dimse' | 'stow' | 'wado' | 'file';
+
 /** `ignored`: one of ichscan's own results coming back (from a PACS or a pull): not filed, so it cannot re-open its study. */
 export type IngestOutcome = { ok: true; header: InstanceHeader; ignored: boolean } | { ok: false; error: IchError };
 
 
-export function ingestInstance(ctx: IngestContext, tmpPath: string, bytes: number, via: 'dimse' | 'stow' | 'wado'): IngestOutcome {
+export function ingestInstance(ctx: IngestContext, tmpPath: string, bytes: number, via: IngestVia): IngestOutcome {
   try {
     const h = readInstanceHeader(tmpPath);
     if (h.manufacturer === MANUFACTURER) {
@@ -48,7 +51,7 @@ export function ingestInstance(ctx: IngestContext, tmpPath: string, bytes: numbe
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `${digestUid(h.sopUid)}.dcm`);
     renameSync(tmpPath, path);
-    ctx.store.recordInstance({ sop_uid: h.sopUid, study_uid: h.studyUid, series_uid: h.seriesUid, path, bytes, header: h }, Date.now());
+    ctx.store.recordInstance({ sop_uid: h.sopUid, study_uid: h.studyUid, series_uid: h.seriesUid, path, bytes, header: h }, Date.now(), { age: h.patientAge || null, sex: h.patientSex || null });
     ctx.metrics.countInstance(via);
     ctx.log.debug({ study: hashUid(h.studyUid), via, bytes }, 'instance stored');
     return { ok: true, header: h, ignored: false };

@@ -19,7 +19,7 @@ export class ServeMetrics {
   private latencySum = 0;
   private latencyCount = 0;
 
-  countInstance(via: 'dimse' | 'stow' | 'wado'): void {
+  countInstance(via: 'dimse' | 'stow' | 'wado' | 'file'): void {
     this.instancesReceived.set(via, (this.instancesReceived.get(via) ?? 0) + 1);
   }
 
@@ -42,7 +42,7 @@ export class ServeMetrics {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     };
     family('ichscan_instances_received_total', 'counter', 'DICOM instances stored, by transport');
-    for (const via of ['dimse', 'stow', 'wado']) out.push(`ichscan_instances_received_total{via="${via}"} ${this.instancesReceived.get(via) ?? 0}`);
+    for (const via of ['dimse', 'stow', 'wado', 'file']) out.push(`ichscan_instances_received_total{via="${via}"} ${this.instancesReceived.get(via) ?? 0}`);
     family('ichscan_instances_refused_total', 'counter', 'Instances refused, by error code');
     for (const [code, n] of this.instancesRefused) out.push(`ichscan_instances_refused_total{code="${code}"} ${n}`);
     family('ichscan_associations_refused_total', 'counter', 'DICOM associations refused (calling AE not allowed)');

@@ -1,7 +1,9 @@
 /**
  * The attributes the service needs of a received instance, read from the file's first 256 KiB
- * (header only, pixel data never touched): UIDs to file it, and what series selection looks at
- * (modality, SOP class, ImageType, orientation, thickness, kernel, description).
+ * (header only, pixel data never touched): UIDs to file it, what series selection looks at
+ * (modality, SOP class, ImageType, orientation, thickness, kernel, description), and what QIDO-RS
+ * and the worklist answer with (patient, study and series attributes, image size). Text in
+ * ISO_IR 192 (UTF-8) is decoded as UTF-8, anything else as Latin-1.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { DataSet } from 'dicom-parser';
@@ -26,10 +28,44 @@ export interface InstanceHeader {
   manufacturer: string;
 }
 
+/** What QIDO-RS and the worklist answer with, recorded with the header (rows recorded before they were added lack them). */
+export interface QueryAttributes {
+  /** Study-level attributes for QIDO-RS (empty string when absent; PN as stored, `^`-separated). */
+  patientName: string;
+  patientId: string;
+  patientBirthDate: string;
+  patientSex: string;
+  /** PatientAge (AS), e.g. `045Y`. */
+  patientAge: string;
+  studyDate: string;
+  studyTime: string;
+  accessionNumber: string;
+  studyDescription: string;
+  studyId: string;
+  referringPhysicianName: string;
+  seriesNumber: number | null;
+  seriesDate: string;
+  instanceNumber: number | null;
+  rows: number | null;
+  columns: number | null;
+  /** NumberOfFrames, 1 when absent. */
+  numberOfFrames: number;
+}
+
+/** Everything `readInstanceHeader` records. */
+export type RecordedHeader = InstanceHeader & QueryAttributes;
+
 const HEADER_PREFIX_BYTES = 256 * 1024;
 
-function text(ds: DataSet, tag: string): string {
-  return (ds.string(tag) ?? '').replace(/\0/g, '').trim();
+function text(ds: DataSet, tag: string, utf8 = false): string {
+  const raw = (ds.string(tag) ?? '').replace(/\0/g, '').trim();
+  // dicom-parser maps each byte to one code unit (Latin-1); UTF-8 text is re-decoded from those bytes
+  return utf8 ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
+}
+
+function integer(ds: DataSet, tag: string): number | null {
+  const n = Number.parseInt(text(ds, tag), 10);
+  return Number.isFinite(n) ? n : null;
 }
 
 function numbers(ds: DataSet, tag: string): number[] {
@@ -38,7 +74,7 @@ function numbers(ds: DataSet, tag: string): number[] {
 }
 
 /** ICH_E_BAD_TAG when a UID needed to file the instance is missing; parser errors pass through. */
-export function readInstanceHeader(file: string): InstanceHeader {
+export function readInstanceHeader(file: string): RecordedHeader {
   const fd = openSync(file, 'r');
   let bytes: Buffer;
   try {
@@ -67,5 +103,31 @@ export function readInstanceHeader(file: string): InstanceHeader {
     convolutionKernel: text(ds, 'x00181210'),
     seriesDescription: text(ds, 'x0008103e'),
     manufacturer: text(ds, 'x00080070'),
+    ...readQueryAttributes(ds),
+  };
+}
+
+/** The attributes QIDO-RS and the worklist answer with. */
+function readQueryAttributes(ds: DataSet): QueryAttributes {
+  const utf8 = text(ds, 'x00080005').toUpperCase().includes('ISO_IR 192');
+  const us = (tag: string): number | null => ds.uint16(tag) ?? null;
+  return {
+    patientName: text(ds, 'x00100010', utf8),
+    patientId: text(ds, 'x00100020', utf8),
+    patientBirthDate: text(ds, 'x00100030'),
+    patientSex: text(ds, 'x00100040').toUpperCase(),
+    patientAge: text(ds, 'x00101010').toUpperCase(),
+    studyDate: text(ds, 'x00080020'),
+    studyTime: text(ds, 'x00080030'),
+    accessionNumber: text(ds, 'x00080050', utf8),
+    studyDescription: text(ds, 'x00081030', utf8),
+    studyId: text(ds, 'x00200010', utf8),
+    referringPhysicianName: text(ds, 'x00080090', utf8),
+    seriesNumber: integer(ds, 'x00200011'),
+    seriesDate: text(ds, 'x00080021'),
+    instanceNumber: integer(ds, 'x00200013'),
+    rows: us('x00280010'),
+    columns: us('x00280011'),
+    numberOfFrames: integer(ds, 'x00280008') ?? 1,
   };
 }

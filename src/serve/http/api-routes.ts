@@ -3,6 +3,7 @@
  * /api/studies/:uid`, `GET /healthz` (no token: for load balancers and systemd) and `GET /metrics`
  * (Prometheus text). Route schemas double as validation and the OpenAPI document.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ichError } from '../../core/errors.js';
 import type { ServeContext } from '../context.js';
@@ -26,8 +27,20 @@ const worklistEntrySchema = {
     instances: { type: 'integer' },
     error: { anyOf: [errorSchema, { type: 'null' }] },
     times: { type: 'object', additionalProperties: { type: ['string', 'null'], format: 'date-time' } },
+    patient: { type: 'object', required: ['age', 'sex'], properties: { age: { type: ['string', 'null'], description: 'PatientAge (AS), e.g. 045Y' }, sex: { type: ['string', 'null'], description: 'PatientSex: M, F or O' } } },
+    modelName: { type: 'string', description: 'Model of the newest result (scored studies only)' },
+    modelVersion: { type: 'string' },
   },
 } as const;
+
+/** A strong validator of a JSON answer (polling clients send it back as If-None-Match). */
+function entityTag(body: unknown): string {
+  return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  return header !== undefined && (header.trim() === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag));
+}
 
 export function registerApiRoutes(app: FastifyInstance, ctx: ServeContext): void {
   app.get('/healthz', { config: { scope: 'public' }, schema: { summary: 'Liveness (no token needed)', tags: ['ops'], response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } } } }, async () => {
@@ -49,15 +62,20 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ServeContext): void
     {
       config: { scope: 'read' },
       schema: {
-        summary: 'Studies, flagged first, then by P(any), then by arrival',
+        summary: 'Studies, flagged first, then by P(any), then by arrival (ETag; If-None-Match → 304)',
         tags: ['api'],
         querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 10000, default: 500 } }, additionalProperties: false },
-        response: { 200: { type: 'object', required: ['studies'], properties: { studies: { type: 'array', items: worklistEntrySchema } } } },
+        response: { 200: { type: 'object', required: ['studies'], properties: { studies: { type: 'array', items: worklistEntrySchema } } }, 304: { type: 'null', description: 'Not modified since the ETag sent as If-None-Match' } },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { limit } = req.query as { limit: number };
-      return { studies: ctx.store.worklist(limit).map(toWorklistEntry) };
+      const models = ctx.store.resultModels();
+      const body = { studies: ctx.store.worklist(limit).map((r) => toWorklistEntry(r, models.get(r.study_uid))) };
+      const etag = entityTag(body);
+      reply.header('ETag', etag).header('Cache-Control', 'private, no-cache');
+      if (matchesEtag(req.headers['if-none-match'], etag)) return reply.code(304).send();
+      return body;
     },
   );
 

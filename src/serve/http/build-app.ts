@@ -1,6 +1,7 @@
 /**
  * The app factory: `buildApp(config)` returns a fastify instance with every HTTP concern
- * registered (auth, STOW-RS, API, ops, OpenAPI) and nothing listening — tests call `.inject()`.
+ * registered (CORS, auth, STOW-RS, QIDO-RS, WADO-RS, API, ops, the static viewer, OpenAPI) and
+ * nothing listening — tests call `.inject()`.
  * Coded errors (ICH_E_*) answer with their HTTP status and `{code, message}`; fastify's own body
  * limit and media-type errors are mapped onto ICH_E_TOO_LARGE / ICH_E_BAD_MEDIA_TYPE.
  */
@@ -11,6 +12,10 @@ import type { ServeConfig } from '../config.js';
 import { createServeContext, type ServeContext } from '../context.js';
 import { registerApiRoutes } from './api-routes.js';
 import { registerAuth } from './auth.js';
+import { registerCors } from './cors.js';
+import { registerStaticWeb } from './static-web.js';
+import { registerQidoRoutes } from '../dicomweb/qido-routes.js';
+import { registerWadoRoutes } from '../dicomweb/wado-routes.js';
 import { collectOpenApi } from './openapi.js';
 import { registerStowRoute } from './stow-route.js';
 
@@ -31,6 +36,7 @@ export function buildApp(config: ServeConfig, ctx?: ServeContext): FastifyInstan
   const app = Fastify({ bodyLimit: config.maxBodyBytes, logger: false, ...(https ? { https } : {}) }) as unknown as FastifyInstance;
   app.decorate('serve', c);
   const openApi = collectOpenApi(app);
+  registerCors(app, config.corsOrigins); // before auth: a preflight carries no token
   registerAuth(app, c.tokens);
   app.setErrorHandler((e, _req, reply) => {
     const err = toCodedError(e);
@@ -40,6 +46,9 @@ export function buildApp(config: ServeConfig, ctx?: ServeContext): FastifyInstan
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ code: 'ICH_E_FILE_NOT_FOUND', message: 'no such route' }));
   registerStowRoute(app, c);
   registerApiRoutes(app, c);
+  registerQidoRoutes(app, c);
+  registerWadoRoutes(app, c);
+  registerStaticWeb(app, config);
   app.get('/openapi.json', { config: { scope: 'public' }, schema: { summary: 'This OpenAPI document', tags: ['ops'], response: { 200: { type: 'object', additionalProperties: true } } } }, async () => openApi());
   if (own) app.addHook('onClose', async () => c.store.close());
   return app;

@@ -4,7 +4,7 @@
  */
 import type { ResultFile, ResultSummary } from '../pipeline/score-study.js';
 import type { SkippedSeries } from '../select-series.js';
-import type { DeliveryRow, ServeStore, StudyRow } from '../store/serve-store.js';
+import type { DeliveryRow, PatientSummary, ServeStore, StudyRow } from '../store/serve-store.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -18,9 +18,14 @@ export interface WorklistEntry {
   instances: number;
   error: { code: string; message: string } | null;
   times: { arrived: string | null; lastInstance: string | null; queued: string | null; started: string | null; finished: string | null };
+  /** PatientAge (AS, e.g. `045Y`) and PatientSex (M, F, O) as received; null when absent or in rows from before they were kept. */
+  patient: PatientSummary;
+  /** The model of the newest result; absent until the study is scored. */
+  modelName?: string;
+  modelVersion?: string;
 }
 
-export function toWorklistEntry(r: StudyRow): WorklistEntry {
+export function toWorklistEntry(r: StudyRow, model?: { name: string; version: string }): WorklistEntry {
   return {
     studyInstanceUid: r.study_uid,
     status: r.status,
@@ -31,7 +36,14 @@ export function toWorklistEntry(r: StudyRow): WorklistEntry {
     instances: r.instances,
     error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
     times: { arrived: iso(r.arrived_at), lastInstance: iso(r.last_instance_at), queued: iso(r.queued_at), started: iso(r.started_at), finished: iso(r.finished_at) },
+    patient: { age: r.patient_age ?? null, sex: r.patient_sex ?? null },
+    ...(model ? { modelName: model.name, modelVersion: model.version } : {}),
   };
+}
+
+/** Slices in z order (mm, head-first patient axis; slices without a position last, then by index). */
+function sortSlicesByZ(slices: ResultSummary['slices']): ResultSummary['slices'] {
+  return [...slices].sort((a, b) => (a.z === null ? (b.z === null ? a.index - b.index : 1) : b.z === null ? -1 : a.z - b.z || a.index - b.index));
 }
 
 function toDelivery(d: DeliveryRow): Record<string, unknown> {
@@ -43,7 +55,7 @@ export function toStudyDetail(store: ServeStore, r: StudyRow): Record<string, un
   const summary = result ? (JSON.parse(result.summary) as ResultSummary) : undefined;
   const files = result ? (JSON.parse(result.files) as ResultFile[]) : [];
   return {
-    ...toWorklistEntry(r),
+    ...toWorklistEntry(r, summary?.model),
     seriesInstanceUid: r.series_uid,
     skippedSeries: r.skipped ? (JSON.parse(r.skipped) as SkippedSeries[]) : [],
     model: summary?.model ?? null,
@@ -51,7 +63,7 @@ export function toStudyDetail(store: ServeStore, r: StudyRow): Record<string, un
     volume: summary?.volumeMl ?? null,
     keySlices: summary?.verdict.keySlices ?? [],
     keyImages: summary?.keyImages ?? [],
-    slices: summary?.slices ?? [],
+    slices: sortSlicesByZ(summary?.slices ?? []),
     sliceFailures: summary?.sliceFailures ?? [],
     results: files.map((f) => ({ kind: f.kind, sopInstanceUid: f.sopInstanceUid, seriesInstanceUid: f.seriesInstanceUid })),
     resultUpdatedAt: result ? iso(result.updated_at) : null,

@@ -71,6 +71,19 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 `;
 
+/** Columns added after the first release: added to an older file when it is opened (NULL in old rows). */
+const ADDED_COLUMNS: readonly { table: string; column: string; type: string }[] = [
+  { table: 'studies', column: 'patient_age', type: 'TEXT' },
+  { table: 'studies', column: 'patient_sex', type: 'TEXT' },
+];
+
+function addMissingColumns(db: Database.Database): void {
+  for (const c of ADDED_COLUMNS) {
+    const have = (db.prepare(`PRAGMA table_info(${c.table})`).all() as { name: string }[]).some((r) => r.name === c.column);
+    if (!have) db.exec(`ALTER TABLE ${c.table} ADD COLUMN ${c.column} ${c.type}`);
+  }
+}
+
 export function openServeDb(file: string): Database.Database {
   try {
     mkdirSync(dirname(file), { recursive: true });
@@ -79,6 +92,7 @@ export function openServeDb(file: string): Database.Database {
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    addMissingColumns(db);
     return db;
   } catch (e) {
     throw toIchError(e, 'ICH_E_QUEUE', file);

@@ -29,6 +29,15 @@ export interface StudyRow {
   skipped: string | null;
   error_code: string | null;
   error_message: string | null;
+  /** PatientAge (AS) / PatientSex of the study's instances; null in rows from before they were kept. */
+  patient_age: string | null;
+  patient_sex: string | null;
+}
+
+/** What the worklist shows of a patient: age and sex only (no name or ID). */
+export interface PatientSummary {
+  age: string | null;
+  sex: string | null;
 }
 
 export interface InstanceRow {
@@ -100,7 +109,7 @@ export class ServeStore {
    * Records an instance (its file already in place). A new or changed instance re-opens a finished
    * study; the same instance re-sent (same SOP Instance UID and size) leaves the study as it is.
    */
-  recordInstance(i: Omit<InstanceRow, 'header'> & { header: unknown }, now: number): { newInstance: boolean } {
+  recordInstance(i: Omit<InstanceRow, 'header'> & { header: unknown }, now: number, patient?: PatientSummary): { newInstance: boolean } {
     return this.db.transaction(() => {
       const old = this.db.prepare('SELECT bytes FROM instances WHERE sop_uid = ?').get(i.sop_uid) as { bytes: number } | undefined;
       const existed = old !== undefined;
@@ -114,6 +123,7 @@ export class ServeStore {
            ON CONFLICT(study_uid) DO UPDATE SET status = 'received', last_instance_at = excluded.last_instance_at, instances = instances + excluded.instances`,
         )
         .run(i.study_uid, digestUid(i.study_uid), now, now, existed ? 0 : 1);
+      if (patient) this.db.prepare('UPDATE studies SET patient_age = COALESCE(?, patient_age), patient_sex = COALESCE(?, patient_sex) WHERE study_uid = ?').run(patient.age, patient.sex, i.study_uid);
       return { newInstance: !existed };
     })();
   }
@@ -209,6 +219,18 @@ export class ServeStore {
   /** The newest result of a study. */
   latestResult(studyUid: string): { series_uid: string; model_version: string; summary: string; files: string; updated_at: number } | undefined {
     return this.db.prepare('SELECT series_uid, model_version, summary, files, updated_at FROM results WHERE study_uid = ? ORDER BY updated_at DESC LIMIT 1').get(studyUid) as ReturnType<ServeStore['latestResult']>;
+  }
+
+  /** The model of each study's newest result (studies never scored are absent). */
+  resultModels(): Map<string, { name: string; version: string }> {
+    // SQLite: with MAX(), the bare columns come from the row holding the maximum
+    const rows = this.db.prepare("SELECT study_uid, json_extract(summary, '$.model.name') AS name, json_extract(summary, '$.model.version') AS version, MAX(updated_at) FROM results GROUP BY study_uid").all() as { study_uid: string; name: string | null; version: string | null }[];
+    return new Map(rows.map((r) => [r.study_uid, { name: r.name ?? '', version: r.version ?? '' }]));
+  }
+
+  /** Every study UID, oldest arrival first (QIDO-RS filters and pages them). */
+  studyUids(): string[] {
+    return (this.db.prepare('SELECT study_uid FROM studies ORDER BY arrived_at ASC, study_uid ASC').all() as { study_uid: string }[]).map((r) => r.study_uid);
   }
 
   countResults(studyUid: string): number {
