@@ -4,9 +4,11 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'models/**'] },
+  { ignores: ['dist/**', 'web/dist/**', 'test-artifacts/**', 'node_modules/**', '.cache/**', 'models/**'] },
   js.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },
+  // the viewer (web/) runs in the browser: browser globals, not Node's
+  { files: ['web/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
