@@ -33,7 +33,9 @@ function toBytes(values: unknown[]): Buffer {
   return Buffer.concat(values.filter((v): v is ArrayBuffer | ArrayBufferView => v instanceof ArrayBuffer || ArrayBuffer.isView(v)).map((v) => (v instanceof ArrayBuffer ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength))));
 }
 
-function convertValue(vr: string, v: unknown): unknown {
+function convertValue(vr: string, raw: unknown): unknown {
+  // trailing padding (space, or NUL for UI) is not part of a text value (PS3.5 §6.2); dcmjs keeps it for some VRs
+  const v = typeof raw === 'string' ? raw.replace(/[ \0]+$/, '') : raw;
   if (v === undefined || v === null || v === '') return null;
   if (vr === 'DS' || vr === 'IS') {
     const n = typeof v === 'number' ? v : Number(String(v).trim());
@@ -50,7 +52,7 @@ function convertValue(vr: string, v: unknown): unknown {
 
 function convertElement(vr: string, el: DcmjsElement): DicomJsonAttribute {
   const values = el.Value ?? [];
-  if (vr === 'SQ') return values.length ? { vr, Value: values.map((item) => convertDataset(item as DcmjsDict)) } : { vr };
+  if (vr === 'SQ') return { vr, Value: values.map((item) => convertDataset(item as DcmjsDict)) }; // zero items: `[]`, as pydicom writes it
   if (BINARY_VRS.has(vr)) {
     const bytes = toBytes(values);
     return bytes.length > 0 && bytes.length <= MAX_INLINE_BYTES ? { vr, InlineBinary: bytes.toString('base64') } : { vr };
