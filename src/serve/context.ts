@@ -17,7 +17,8 @@ export interface ServeContext {
   tokens: TokenEntry[];
 }
 
-export function createServeContext(config: ServeConfig, logLevel: LogLevel = 'info'): ServeContext {
-  const tokens = loadTokens(config.tokenFile); // first: a bad token file must not leave a database open
+/** `tokens`: given in memory (`ichscan view`'s one-run token) instead of read from `config.tokenFile`. */
+export function createServeContext(config: ServeConfig, logLevel: LogLevel = 'info', tokens: TokenEntry[] = loadTokens(config.tokenFile)): ServeContext {
+  // tokens first (a default parameter): a bad token file must not leave a database open
   return { config, store: new ServeStore(join(config.dataDir, 'ichscan.db')), metrics: new ServeMetrics(), log: createServeLog(logLevel), tokens };
 }

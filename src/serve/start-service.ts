@@ -17,11 +17,14 @@ import type { LogLevel } from './log.js';
 import { JobRunner } from './pipeline/run-jobs.js';
 import { startRetention } from './retention.js';
 import { RedisScoring } from './queue/redis-scoring.js';
+import type { TokenEntry } from './tokens.js';
 
 export interface RunningService {
   ctx: ServeContext;
   /** The HTTP port actually bound (config.httpPort, or the one picked for 0). */
   httpPort: number;
+  /** Starts the job runner when `deferJobs` held it back (no-op otherwise). */
+  startJobs(): void;
   close(): Promise<void>;
 }
 
@@ -29,10 +32,14 @@ export interface StartOptions {
   logLevel?: LogLevel;
   cwd?: string;
   engine?: Pick<OpenScorerOptions, 'threads' | 'provider'>;
+  /** Tokens held in memory (`ichscan view`); default: read from config.tokenFile. */
+  tokens?: TokenEntry[];
+  /** Open the model but leave the job runner stopped until `startJobs()` (`ichscan view` ingests first). */
+  deferJobs?: boolean;
 }
 
 export async function startService(config: ServeConfig, opts: StartOptions = {}): Promise<RunningService> {
-  const ctx = createServeContext(config, opts.logLevel ?? 'info');
+  const ctx = createServeContext(config, opts.logLevel ?? 'info', opts.tokens);
   // partial receives (and, embedded, result staging) left by a killed process are orphans; in Redis
   // mode workers stage results in the data dir too, so their folder is left alone
   for (const d of config.redisUrl ? ['incoming'] : ['incoming', 'results-tmp']) rmSync(join(config.dataDir, d), { recursive: true, force: true });
@@ -54,7 +61,7 @@ export async function startService(config: ServeConfig, opts: StartOptions = {})
       scorer = await openScorer(resolveModelDir(config.modelDir, opts.cwd ?? process.cwd()), { ...opts.engine, onStatus: (line) => ctx.log.info({}, line) });
       runner = new JobRunner({ ...ctx, scorer });
     }
-    runner.start();
+    if (!opts.deferJobs) runner.start();
   } catch (e) {
     retention.stop();
     scp?.close();
@@ -63,9 +70,15 @@ export async function startService(config: ServeConfig, opts: StartOptions = {})
     ctx.store.close();
     throw e;
   }
+  let started = !opts.deferJobs;
   return {
     ctx,
     httpPort,
+    startJobs() {
+      if (started) return;
+      started = true;
+      runner?.start();
+    },
     async close() {
       retention.stop();
       await runner?.stop();

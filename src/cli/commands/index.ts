@@ -20,5 +20,6 @@ import { benchTrainCommand } from './bench-train.js';
 import { compareCommand } from './compare.js';
 import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
+import { viewCommand } from './view.js';
 
-export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, benchInferCommand, demoCommand, exportCommand, trainCommand, benchTrainCommand, compareCommand, serveCommand, workerCommand];
+export const COMMANDS: readonly Command[] = [inspectCommand, renderCommand, preprocessCommand, indexCommand, splitCommand, synthCommand, predictCommand, evaluateCommand, submitCommand, benchInferCommand, demoCommand, exportCommand, trainCommand, benchTrainCommand, compareCommand, serveCommand, workerCommand, viewCommand];

@@ -16,7 +16,7 @@ export const serveCommand: Command = {
   spec: {
     name: 'serve',
     summary: 'Triage service: DICOM in (C-STORE, STOW-RS), scored, results out, worklist API',
-    usage: 'ichscan serve --data-dir D --token-file F [--http-port N] [--dicom-port N] [--ae-title AE] [--forward-to AE@host:port]... [--stable-age S] [--host 127.0.0.1] [--allow-ae A,B] [--pull-from URL] [--redis URL] [--config F]',
+    usage: 'ichscan serve --data-dir D --token-file F [--http-port N] [--dicom-port N] [--ae-title AE] [--forward-to AE@host:port]... [--stable-age S] [--host 127.0.0.1] [--allow-ae A,B] [--pull-from URL] [--redis URL] [--cors-origin URL]... [--config F]',
     flags: {
       config: { type: 'string', arg: '<file>', help: 'JSON config file with ServeConfig keys (docs/serve.md); flags override its keys' },
       'data-dir': { type: 'string', arg: '<dir>', help: 'Where the queue (SQLite), received instances and results are kept' },
@@ -41,6 +41,8 @@ export const serveCommand: Command = {
       'retention-days': { type: 'number', arg: '<days>', help: 'Delete received images this many days after their study is done (default 0 = keep)' },
       'tls-cert': { type: 'string', arg: '<pem>', help: 'Serve HTTPS with this certificate (needs --tls-key)' },
       'tls-key': { type: 'string', arg: '<pem>', help: 'Private key of --tls-cert' },
+      'cors-origin': { type: 'string', multiple: true, arg: '<url>', help: 'Browser origin (scheme://host[:port], e.g. an OHIF viewer) allowed to call the API and DICOMweb by CORS (repeatable; default none)' },
+      'web-dir': { type: 'string', arg: '<dir>', help: "Folder of the built browser viewer served at / (default the package's web/dist)" },
       'log-level': { type: 'string', arg: '<level>', help: 'debug, info, warn, error or silent (JSON lines on stderr; UIDs hashed)', default: 'info' },
       ...ENGINE_FLAGS,
     },
@@ -80,6 +82,8 @@ export const serveCommand: Command = {
       retentionDays: getInt(args, 'retention-days', 0),
       tlsCert,
       tlsKey,
+      corsOrigins: getStrings(args, 'cors-origin').length ? getStrings(args, 'cors-origin') : undefined,
+      webDir: getString(args, 'web-dir'),
     } as Partial<ServeConfig>;
     const config = resolveConfig(fromFile, fromFlags, io.cwd);
     const level = getString(args, 'log-level') ?? 'info';
