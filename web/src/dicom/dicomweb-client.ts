@@ -63,14 +63,27 @@ export async function fetchSeriesMeta(study: string, series: string): Promise<Ma
   return new Map(list.map((ds) => toInstanceMeta(ds)).map((m) => [m.sopInstanceUid, m]));
 }
 
+/** WADO-RS metadata of one instance (the first slice need not wait for the whole series'). */
+export async function fetchInstanceMeta(study: string, series: string, sop: string): Promise<InstanceMeta> {
+  const r = await fetchWithToken(`${seriesPath(study, series)}/instances/${encodeURIComponent(sop)}/metadata`, { accept: 'application/dicom+json' });
+  const [ds] = (await r.json()) as DicomJson[];
+  if (!ds) throw new Error('empty instance metadata');
+  return toInstanceMeta(ds);
+}
+
 /** Stored samples of frame 1: Int16Array (signed), Uint16Array or Uint8Array, rows × columns. */
 export type StoredPixels = Int16Array | Uint16Array | Uint8Array;
 
-export async function fetchFrame(study: string, series: string, meta: InstanceMeta): Promise<StoredPixels> {
-  const r = await fetchWithToken(`${seriesPath(study, series)}/instances/${encodeURIComponent(meta.sopInstanceUid)}/frames/1`, { accept: 'multipart/related; type="application/octet-stream"' });
-  const parts = splitMultipart(new Uint8Array(await r.arrayBuffer()), r.headers.get('content-type') ?? '');
-  const part = parts[0];
+/** Frame 1 of an instance as the service decoded it (native little-endian samples), still as bytes. */
+export async function fetchFrameBytes(study: string, series: string, sop: string): Promise<Uint8Array> {
+  const r = await fetchWithToken(`${seriesPath(study, series)}/instances/${encodeURIComponent(sop)}/frames/1`, { accept: 'multipart/related; type="application/octet-stream"' });
+  const part = splitMultipart(new Uint8Array(await r.arrayBuffer()), r.headers.get('content-type') ?? '')[0];
   if (!part) throw new Error('frame answer without a part');
+  return part;
+}
+
+/** Frame bytes → typed samples (little endian, as x86 and ARM browsers are). */
+export function toStoredPixels(part: Uint8Array, meta: InstanceMeta): StoredPixels {
   const n = meta.rows * meta.columns;
   if (meta.bitsAllocated === 8) return part.slice(0, n);
   // copy into an aligned buffer: a part may start at an odd offset

@@ -71,7 +71,7 @@ export class StackViewport {
   draw(): void {
     const s = this.loader.slices[this.position];
     const px = this.loader.frame(this.position);
-    if (!s || !px) return;
+    if (!s?.meta || !px) return;
     const { rows, columns } = s.meta;
     if (this.canvas.width !== columns || this.canvas.height !== rows) [this.canvas.width, this.canvas.height] = [columns, rows];
     const g = this.canvas.getContext('2d');

@@ -61,16 +61,17 @@ export class StudyView {
       this.root.replaceChildren(el('main', { class: 'study-page' }, this.renderHeader(detail), el('p', { class: 'muted loading' }, `This study is ${detail.status}; the view opens once it is scored.`)));
       return;
     }
-    const loader = await SeriesLoader.open(detail);
-    if (this.abort.signal.aborted) return;
+    const loader = new SeriesLoader(detail);
     let layers = new Map<string, OverlayLayer[]>();
-    const vp = new StackViewport(loader, (p) => layers.get(loader.slices[p]?.meta.sopInstanceUid ?? '') ?? []);
+    const vp = new StackViewport(loader, (p) => layers.get(loader.slices[p]?.score.sopInstanceUid ?? '') ?? []);
     this.viewport = vp;
     const keyPositions = detail.keySlices.map((k) => loader.slices.findIndex((s) => s.score.index === k.index)).filter((p) => p >= 0);
     const start = keyPositions[0] ?? Math.floor(loader.slices.length / 2);
+    // the first frame's requests go out before the page is laid out (the shortest path to an image)
+    const firstFrame = loader.load(start);
     this.layout(detail, loader, vp, keyPositions);
     vp.setPosition(start);
-    await loader.load(start);
+    await firstFrame;
     if (this.abort.signal.aborted) return;
     // the first image is up: now the SEG and the rest of the stack
     void this.loadSeg(detail).then((seg) => {
@@ -81,6 +82,7 @@ export class StudyView {
       vp.draw();
     });
     await loader.prefetchAll(start, this.abort.signal);
+    vp.canvas.dataset['allLoadedMs'] = performance.now().toFixed(1);
     vp.canvas.dataset['allLoaded'] = 'true';
   }
 

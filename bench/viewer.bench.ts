@@ -1,0 +1,148 @@
+/**
+ * The viewer on loopback: a synthetic 40-slice study (512², as a real head CT) sent to an
+ * in-process `ichscan serve`, scored, then opened in Debian chromium. Reports, over `--runs`
+ * fresh page loads: the time from navigation to the first CT image drawn (the page's own clock:
+ * performance.now() at the draw, 0 = navigation start; target ≤ 1 s) and to all frames loaded;
+ * then, with every frame loaded, scrolling speed in slices/s: one ArrowDown per animation frame
+ * (what the screen shows; capped by the display rate) and key events back to back (the draw
+ * cost alone). Usage: `npm run bench:viewer -- [--slices 40] [--size 512] [--runs 5] [--json]`.
+ * Prints numbers; not a test.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { generateSynthDataset } from '../src/synth/index.js';
+import { PROJECT_ROOT } from '../test/helpers/shared-data.js';
+import { READ_TOKEN } from '../test/serve/serve-helpers.js';
+import { getApi, groupByStudy, launchChromium, startViewerService, stowFiles, waitScored, type ApiStudy } from '../test/web/viewer-helpers.js';
+
+const { values } = parseArgs({ options: { slices: { type: 'string', default: '40' }, size: { type: 'string', default: '512' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
+const slices = Number(values.slices);
+const size = Number(values.size);
+const runs = Number(values.runs);
+
+/** In-page: `steps` slice changes, each waiting for the next animation frame (one presented frame per slice). */
+const SCROLL_PACED_JS = (steps: number): string => `(async () => {
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+  const c = document.getElementById('ct-canvas');
+  const n = Number(document.getElementById('slice-slider').max) + 1;
+  await frame();
+  const draws0 = Number(c.dataset.draws);
+  const t0 = performance.now();
+  let down = true;
+  for (let i = 0; i < ${steps}; i++) {
+    const p = Number(c.dataset.position);
+    if (p >= n - 1) down = false; else if (p <= 0) down = true;
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: down ? 'ArrowDown' : 'ArrowUp', bubbles: true }));
+    await frame();
+  }
+  return { ms: performance.now() - t0, draws: Number(c.dataset.draws) - draws0 };
+})()`;
+
+/** In-page: `steps` slice changes back to back (each draws synchronously): the renderer's own rate. */
+const SCROLL_RAW_JS = (steps: number): string => `(() => {
+  const c = document.getElementById('ct-canvas');
+  const n = Number(document.getElementById('slice-slider').max) + 1;
+  const draws0 = Number(c.dataset.draws);
+  const t0 = performance.now();
+  let down = true;
+  for (let i = 0; i < ${steps}; i++) {
+    const p = Number(c.dataset.position);
+    if (p >= n - 1) down = false; else if (p <= 0) down = true;
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: down ? 'ArrowDown' : 'ArrowUp', bubbles: true }));
+  }
+  c.getContext('2d').getImageData(0, 0, 1, 1); // wait for the canvas work to finish
+  return { ms: performance.now() - t0, draws: Number(c.dataset.draws) - draws0 };
+})()`;
+
+/** In-page: the requests that finished before the first draw (path, start and end in ms after navigation). */
+const CRITICAL_PATH_JS = `(() => {
+  const firstDraw = Number(document.getElementById('ct-canvas').dataset.firstDrawMs);
+  const nav = performance.getEntriesByType('navigation')[0];
+  const rows = [{ path: '(document)', start: 0, end: nav ? nav.responseEnd : NaN }];
+  for (const e of performance.getEntriesByType('resource')) {
+    if (e.responseEnd > firstDraw) continue;
+    const u = new URL(e.name);
+    rows.push({ path: u.pathname.replace(/\\/[0-9.]{20,}/g, '/…'), start: e.startTime, end: e.responseEnd });
+  }
+  rows.push({ path: '(first CT image drawn)', start: firstDraw, end: firstDraw });
+  return rows;
+})()`;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+// the synthetic study is cached: 40 slices at 512² take a while to generate
+const cache = join(PROJECT_ROOT, '.cache', `bench-viewer-${slices}-${size}`);
+if (!existsSync(join(cache, 'images'))) {
+  process.stderr.write(`generating a ${slices}-slice ${size}² study into ${cache}\n`);
+  await generateSynthDataset({ studies: 1, slicesPerStudy: [slices, slices], size, seed: 4343, prevalence: 1, out: cache });
+}
+const files = readdirSync(join(cache, 'images')).filter((f) => f.endsWith('.dcm')).map((f) => join(cache, 'images', f));
+const [[uid, studyFiles]] = [...groupByStudy(files).entries()] as [[string, string[]]];
+
+const svc = await startViewerService('bench-viewer');
+const browser = await launchChromium();
+try {
+  await stowFiles(svc.httpPort, studyFiles);
+  await waitScored(svc.httpPort, [uid], 600_000);
+  const detail = await getApi<ApiStudy>(svc.httpPort, `/api/studies/${uid}`);
+  const load0 = loadavg()[0] ?? NaN;
+  const first: number[] = [];
+  const wall: number[] = [];
+  const all: number[] = [];
+  let paced = { ms: NaN, draws: 0 };
+  let raw = { ms: NaN, draws: 0 };
+  let critical: { path: string; start: number; end: number }[] = [];
+  for (let r = 0; r < runs; r++) {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const t0 = Date.now();
+    await page.goto(`http://127.0.0.1:${svc.httpPort}/studies/${uid}#token=${READ_TOKEN}`);
+    await page.waitForSelector('#ct-canvas[data-first-draw-ms]', { timeout: 30_000 });
+    wall.push(Date.now() - t0);
+    first.push(Number(await page.getAttribute('#ct-canvas', 'data-first-draw-ms')));
+    await page.waitForSelector('#ct-canvas[data-all-loaded=true]', { timeout: 60_000 });
+    all.push(Number(await page.getAttribute('#ct-canvas', 'data-all-loaded-ms')));
+    if (r === runs - 1) {
+      critical = await page.evaluate<{ path: string; start: number; end: number }[]>(CRITICAL_PATH_JS);
+      paced = await page.evaluate<{ ms: number; draws: number }>(SCROLL_PACED_JS(200));
+      raw = await page.evaluate<{ ms: number; draws: number }>(SCROLL_RAW_JS(400));
+    }
+    await context.close();
+  }
+  const load1 = loadavg()[0] ?? NaN;
+  const result = {
+    slices: detail.slices.length,
+    size,
+    runs,
+    firstImageMs: { median: median(first), max: Math.max(...first), all: first },
+    firstImageWallMs: { median: median(wall), max: Math.max(...wall) },
+    allFramesLoadedMs: { median: median(all), max: Math.max(...all) },
+    scrollSlicesPerS: { perAnimationFrame: (paced.draws / paced.ms) * 1000, backToBack: (raw.draws / raw.ms) * 1000 },
+    loadAverage1m: { before: load0, after: load1 },
+    criticalPathLastRun: critical,
+    chromium: browser.version(),
+  };
+  if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else {
+    const f = (x: number): string => x.toFixed(0);
+    process.stdout.write(
+      [
+        `viewer on loopback: ${result.slices}-slice ${size}² study, chromium ${result.chromium}, ${runs} page loads, load average ${load0.toFixed(2)} → ${load1.toFixed(2)}`,
+        `first CT image drawn: median ${f(result.firstImageMs.median)} ms, max ${f(result.firstImageMs.max)} ms after navigation (target ≤ 1000); as seen by the driver ${f(result.firstImageWallMs.median)} ms`,
+        `all ${result.slices} frames loaded: median ${f(result.allFramesLoadedMs.median)} ms`,
+        `scrolling with all frames loaded: ${result.scrollSlicesPerS.perAnimationFrame.toFixed(1)} slices/s one per animation frame (target ≥ 30), ${f(result.scrollSlicesPerS.backToBack)} slices/s back to back`,
+        'requests before the first draw (last run, ms after navigation):',
+        ...critical.map((c) => `  ${c.start.toFixed(0).padStart(5)} → ${c.end.toFixed(0).padStart(5)}  ${c.path}`),
+      ].join('\n') + '\n',
+    );
+  }
+} finally {
+  await browser.close();
+  await svc.close();
+}
