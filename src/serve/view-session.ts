@@ -42,7 +42,7 @@ export async function openViewSession(o: ViewSessionOptions): Promise<ViewSessio
   try {
     // tokenFile is required by the config type; it is never read (the token is passed in memory)
     const config = resolveConfig({}, { dataDir, tokenFile: join(dataDir, 'no-token-file'), httpPort: o.port, dicomPort: null, host: '127.0.0.1', stableAgeS: 0, modelDir: o.modelDir, tlsCert: null, tlsKey: null }, o.cwd);
-    const service = await startService(config, { logLevel: 'warn', cwd: o.cwd, tokens: parseTokens(`read:${token}`), deferJobs: true, ...(o.engine ? { engine: o.engine } : {}) });
+    const service = await startService(config, { logLevel: 'error', cwd: o.cwd, tokens: parseTokens(`read:${token}`), deferJobs: true, ...(o.engine ? { engine: o.engine } : {}) });
     const port = service.httpPort;
     return {
       service,
