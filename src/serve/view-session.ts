@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isIchError, toIchError } from '../core/errors.js';
 import { resolveConfig } from './config.js';
 import { startService, type RunningService, type StartOptions } from './start-service.js';
 import type { StudyRow, ServeStore } from './store/serve-store.js';
@@ -57,7 +58,8 @@ export async function openViewSession(o: ViewSessionOptions): Promise<ViewSessio
     };
   } catch (e) {
     if (created) rmSync(dataDir, { recursive: true, force: true });
-    throw e;
+    // a port in use (EADDRINUSE) is a configuration problem, not an internal error
+    throw isIchError(e) ? e : toIchError(e, 'ICH_E_CONFIG');
   }
 }
 

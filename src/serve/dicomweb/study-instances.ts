@@ -59,6 +59,12 @@ function compareInstances(a: RecordedHeader, b: RecordedHeader): number {
 
 /** The instances of one study, optionally one series / one instance; ICH_E_STUDY_NOT_FOUND when nothing matches. */
 export function selectInstances(ctx: Pick<ServeContext, 'store' | 'config'>, studyUid: string, seriesUid?: string, sopUid?: string): StudyInstance[] {
+  // one received instance (a viewer asks for each slice's frames): straight from its row, no study listing
+  const row = sopUid === undefined ? undefined : ctx.store.instance(sopUid);
+  if (row && row.study_uid === studyUid && (seriesUid === undefined || row.series_uid === seriesUid) && existsSync(row.path)) {
+    const header = headerOfRow(row.path, row.header);
+    if (header) return [{ path: row.path, header, resultKind: null }];
+  }
   const all = listStudyInstances(ctx, studyUid);
   if (!all) throw ichError('ICH_E_STUDY_NOT_FOUND', 'no such study');
   const picked = all.filter((i) => (seriesUid === undefined || i.header.seriesUid === seriesUid) && (sopUid === undefined || i.header.sopUid === sopUid));

@@ -237,6 +237,11 @@ export class ServeStore {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM results WHERE study_uid = ?').get(studyUid) as { n: number }).n;
   }
 
+  /** One received instance by SOP Instance UID. */
+  instance(sopUid: string): InstanceRow | undefined {
+    return this.db.prepare('SELECT sop_uid, study_uid, series_uid, path, bytes, header FROM instances WHERE sop_uid = ?').get(sopUid) as InstanceRow | undefined;
+  }
+
   instancesOf(studyUid: string): InstanceRow[] {
     return this.db.prepare('SELECT sop_uid, study_uid, series_uid, path, bytes, header FROM instances WHERE study_uid = ?').all(studyUid) as InstanceRow[];
   }
