@@ -66,8 +66,14 @@ const CRITICAL_PATH_JS = `(() => {
     const u = new URL(e.name);
     rows.push({ path: u.pathname.replace(/\\/[0-9.]{20,}/g, '/…'), start: e.startTime, end: e.responseEnd });
   }
-  rows.push({ path: '(first CT image drawn)', start: firstDraw, end: firstDraw });
-  return rows;
+  for (const name of ['ichscan:frame-headers', 'ichscan:frame-body', 'ichscan:frame-split']) {
+    const m = performance.getEntriesByName(name)[0];
+    if (m) rows.push({ path: '(' + name.slice(8) + ' of the first frame in script)', start: m.startTime, end: m.startTime });
+  }
+  const d = document.getElementById('ct-canvas').dataset;
+  rows.push({ path: '(first frame decoded into samples)', start: Number(d.firstFrameMs), end: Number(d.firstFrameMs) });
+  rows.push({ path: '(first CT image drawn: LUT + ImageData + putImageData took ' + d.firstDrawCostMs + ' ms)', start: firstDraw - Number(d.firstDrawCostMs), end: firstDraw });
+  return rows.sort((a, b) => a.end - b.end);
 })()`;
 
 function median(xs: number[]): number {

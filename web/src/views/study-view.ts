@@ -34,6 +34,8 @@ export class StudyView {
   private readonly onKey = (ev: KeyboardEvent): void => this.handleKey(ev);
   private viewport: StackViewport | null = null;
   private overlayControls: ReturnType<typeof renderOverlayControls> | null = null;
+  /** The side panel, built with the stage but put on the page after the first image (less to lay out and paint before it). */
+  private side: { grid: HTMLElement; panel: HTMLElement } | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -72,6 +74,7 @@ export class StudyView {
     this.layout(detail, loader, vp, keyPositions);
     vp.setPosition(start);
     await firstFrame;
+    if (this.side) this.side.grid.append(this.side.panel);
     if (this.abort.signal.aborted) return;
     // the first image is up: now the SEG and the rest of the stack
     void this.loadSeg(detail).then((seg) => {
@@ -141,7 +144,9 @@ export class StudyView {
     const stage = el('div', { class: 'stage' }, vp.canvas, el('div', { class: 'hud top-left' }, label), el('div', { class: 'hud top-right' }, wl), el('div', { class: 'hud bottom-left' }, sliceP), el('div', { class: 'hud bottom-right' }, 'NOT FOR DIAGNOSTIC USE'));
     const plotCard = el('section', { class: 'card' }, el('h3', {}, 'Probability along z'), plot.canvas, this.renderPlotLegend(), keys);
     const side = el('aside', { class: 'side' }, renderVerdictCard(d), plotCard, win.box, this.overlayControls.box, this.renderHelp());
-    this.root.replaceChildren(el('main', { class: 'study-page' }, this.renderHeader(d), el('div', { class: 'study-grid' }, el('div', { class: 'viewer' }, stage, el('div', { class: 'slider-row' }, el('span', { class: 'muted small' }, 'slice'), slider)), side)));
+    const grid = el('div', { class: 'study-grid' }, el('div', { class: 'viewer' }, stage, el('div', { class: 'slider-row' }, el('span', { class: 'muted small' }, 'slice'), slider)));
+    this.side = { grid, panel: side };
+    this.root.replaceChildren(el('main', { class: 'study-page' }, this.renderHeader(d), grid));
     document.addEventListener('keydown', this.onKey);
   }
 
