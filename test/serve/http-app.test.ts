@@ -235,6 +235,8 @@ test('OpenAPI document lists exactly the routes, with their methods, parameters 
     assert.deepEqual(doc.paths['/healthz'].get.security, [], 'healthz needs no token');
     assert.equal(doc.paths['/dicomweb/studies'].post['x-ichscan-scope'], 'write');
     assert.equal(doc.paths['/api/studies/{uid}'].get.parameters[0].name, 'uid');
+    assert.ok(doc.paths['/dicomweb/studies/{study}/series/{series}/metadata'].get.responses['200'].content['application/dicom+json'], 'DICOMweb media types documented');
+    assert.ok(doc.paths['/dicomweb/studies/{study}'].get.responses['200'].content['multipart/related; type="application/dicom"']);
     assert.equal(toOpenApiPath('/a/:b/c/:d'), '/a/{b}/c/{d}');
   } finally {
     await a.close();

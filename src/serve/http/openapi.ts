@@ -21,6 +21,15 @@ export function toOpenApiPath(url: string): string {
   return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
+/** What a route answers on success (the DICOMweb and static routes are not JSON). */
+function successMediaType(method: string, url: string): string {
+  if (url === '/metrics') return 'text/plain';
+  if (url === '/' || url.startsWith('/studies/') || url.startsWith('/assets/')) return url.startsWith('/assets/') ? 'application/octet-stream' : 'text/html';
+  if (method !== 'GET' || !url.startsWith('/dicomweb/')) return 'application/json';
+  if (url.endsWith('/metadata') || url.endsWith('/series') || url.endsWith('/instances') || url === '/dicomweb/studies') return 'application/dicom+json';
+  return url.includes('/frames/') ? 'multipart/related; type="application/octet-stream"' : 'multipart/related; type="application/dicom"';
+}
+
 export function collectOpenApi(app: FastifyInstance): () => Record<string, unknown> {
   const paths: Record<string, Record<string, Operation>> = {};
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -33,7 +42,7 @@ export function collectOpenApi(app: FastifyInstance): () => Record<string, unkno
         ...Object.entries(schema.querystring?.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: schema.querystring?.required?.includes(name) ?? false, schema: s })),
       ];
       const responses = Object.fromEntries(
-        Object.entries(schema.response ?? { 200: {} }).map(([code, s]) => [code, { description: code.startsWith('2') ? 'OK' : 'Error ({code, message})', content: { [route.url === '/metrics' ? 'text/plain' : 'application/json']: { schema: s } } }]),
+        Object.entries(schema.response ?? { 200: {} }).map(([code, s]) => [code, { description: code.startsWith('2') ? 'OK' : 'Error ({code, message})', content: { [code.startsWith('2') ? successMediaType(method, route.url) : 'application/json']: { schema: s } } }]),
       );
       const p = (paths[toOpenApiPath(route.url)] ??= {});
       p[method.toLowerCase()] = {
