@@ -204,6 +204,29 @@ test('viewer in chromium: login, worklist, study view pixels, overlay, navigatio
       assert.ok(inside > 0, 'the slice holds a mask');
       assert.equal(missed, 0, 'every mask pixel is coloured');
       assert.equal(stray, 0, 'no pixel outside the mask changes');
+      // opacity 1: every mask pixel is exactly its segment's colour (the SEG's recommended colours)
+      await page.fill('#overlay-opacity', '100');
+      await page.waitForSelector('#ct-canvas[data-overlay="1.00"]');
+      const full = (await readCanvas(page)).rgba;
+      const colours = new Set(['230,25,75', '255,225,25', '0,130,200', '60,180,75', '245,130,48']);
+      let off1 = 0;
+      for (let k = 0; k < mask.length; k++) if (mask[k] === 1 && !colours.has(`${full[k * 4]},${full[k * 4 + 1]},${full[k * 4 + 2]}`)) off1++;
+      assert.equal(off1, 0, 'at opacity 1 each mask pixel is a subtype colour');
+      await page.fill('#overlay-opacity', '50');
+      await page.waitForSelector('#ct-canvas[data-overlay="0.50"]');
+
+      // drag: right widens the window, down raises the level (from brain 40/80)
+      await page.click('button[data-preset=brain]');
+      await page.waitForSelector('#ct-canvas[data-window="40/80"]');
+      const box2 = await page.locator('#ct-canvas').boundingBox();
+      assert.ok(box2);
+      const [cx, cy] = [box2.x + box2.width / 2, box2.y + box2.height / 2];
+      await page.mouse.move(cx, cy);
+      await page.mouse.down();
+      await page.mouse.move(cx + 75, cy + 60, { steps: 5 });
+      await page.mouse.up();
+      // width 80 × (1 + 75/150) = 120; level 40 + 60 × 80/300 = 56
+      await page.waitForSelector('#ct-canvas[data-window="56/120"]');
       await page.click('button[data-preset=brain]');
       await page.waitForSelector('#ct-canvas[data-window="40/80"]');
       await page.screenshot({ path: join(artifactsDir(), 'study-view.png') });
