@@ -220,6 +220,9 @@ test('WADO-RS retrieve: the stored Part 10 files byte for byte (instance, series
   assert.ok(hashes.has(sha256(p?.body ?? Buffer.alloc(0))), 'an instance comes back as the file sent');
   const series = await get(`/dicomweb/studies/${study}/series/${ctSeries}`);
   assert.deepEqual(new Set(splitMultipart(series.body, series.type).map((x) => sha256(x.body))), hashes, 'the series: every file sent, unchanged');
+  const streamed = await fetch(`${base}/dicomweb/studies/${study}`, { headers: auth });
+  assert.equal(streamed.headers.get('transfer-encoding'), 'chunked', 'a study retrieve is streamed (no length known up front)');
+  await streamed.body?.cancel();
   const whole = await get(`/dicomweb/studies/${study}`);
   const parts = splitMultipart(whole.body, whole.type);
   assert.equal(parts.length, files.length + detail.results.length);
