@@ -160,7 +160,9 @@ export class StudyView {
 
   private handleKey(ev: KeyboardEvent): void {
     const vp = this.viewport;
-    if (!vp || ev.target instanceof HTMLInputElement && ev.target.type !== 'range' && ev.target.type !== 'checkbox') return;
+    // keys typed into a text field are not viewer commands (the slider and the checkbox are)
+    const typing = ev.target instanceof HTMLInputElement && ev.target.type !== 'range' && ev.target.type !== 'checkbox';
+    if (!vp || typing) return;
     const preset = WINDOW_PRESETS.find((p) => p.key === ev.key);
     const actions: Record<string, () => void> = {
       ArrowDown: () => vp.step(1),
