@@ -166,7 +166,7 @@ test('WADO-RS metadata: every attribute as pydicom reads it (CT, SEG, SR), pixel
   assert.equal((await getJson(`/dicomweb/studies/${study}/metadata`)).length, files.length + detail.results.length);
 });
 
-test('WADO-RS frames: decoded bytes equal pydicom pixel_array.tobytes() — uncompressed CT, 1-bit SEG frames, JPEG 2000 lossless CT', async (t) => {
+test('WADO-RS frames: decoded bytes equal pydicom pixel_array.tobytes() — uncompressed CT, 1-bit SEG frames, RGB key image, JPEG 2000 lossless CT', async (t) => {
   if (!requirePydicom(t)) return;
   const { digestUid } = await import('../../src/serve/phi.js');
   const [pyCt] = readWithPydicom([files[3] as string]);
@@ -194,6 +194,13 @@ test('WADO-RS frames: decoded bytes equal pydicom pixel_array.tobytes() — unco
     assert.equal(sha256(unpacked), pySeg?.pixels.frames?.[(want[k] as number) - 1], `SEG frame ${want[k]}`);
   });
   assert.equal((await get(`/dicomweb/studies/${study}/series/${seg.seriesInstanceUid}/instances/${seg.sopInstanceUid}/frames/${nFrames + 1}`)).status, 400, 'frame past the last');
+  // a key image (RGB Secondary Capture, native): the stored bytes, as pydicom's pixel_array gives them
+  const sc = detail.results.find((x) => x.kind === 'sc');
+  assert.ok(sc);
+  const [pySc] = readWithPydicom([join(config.dataDir, 'results', digestUid(study), 'SC-1.dcm')]);
+  assert.equal(pySc?.json['00080018']?.Value?.[0], sc.sopInstanceUid);
+  const scr = await get(`/dicomweb/studies/${study}/series/${sc.seriesInstanceUid}/instances/${sc.sopInstanceUid}/frames/1`);
+  assert.equal(sha256(splitMultipart(scr.body, scr.type)[0]?.body ?? Buffer.alloc(0)), pySc?.pixels.sha256, 'RGB key image frame = pydicom bytes');
   if (!existsSync(corpusFile)) {
     if (process.env['CI'] === 'true') throw new Error('shared corpus missing but CI=true');
     t.diagnostic('shared corpus absent: compressed frame not checked');
