@@ -65,6 +65,7 @@ test('viewer in chromium: login, worklist, study view pixels, overlay, navigatio
       await page.waitForSelector('#login-form');
       await page.goto(`${base}/`);
       await page.waitForSelector('#login-form');
+      await page.screenshot({ path: join(artifactsDir(), 'login.png') });
       const html = await page.content();
       for (const uid of uids) assert.ok(!html.includes(uid), 'no study UID in the DOM');
       const data = seen.filter((s) => /\/(api|dicomweb)\//.test(new URL(s.url).pathname));
@@ -237,6 +238,14 @@ test('viewer in chromium: login, worklist, study view pixels, overlay, navigatio
       await page.keyboard.press('End');
       await key.click();
       await waitPosition(page, keyPos);
+
+      // a study the model did not flag: drawn, and the panel says there is no SEG to overlay
+      const calm = (await getApi<{ studies: ApiStudy[] }>(port, '/api/worklist')).studies.find((x) => x.flagged === false);
+      assert.ok(calm);
+      await page.goto(`${base}/studies/${calm.studyInstanceUid}`);
+      await page.waitForSelector('#ct-canvas[data-draws]');
+      await page.waitForSelector('#verdict-flag:has-text("Not flagged")');
+      await page.waitForSelector('#seg-status:has-text("No SEG")');
 
       // the token went in headers only: never in a requested URL, never in the console
       assert.ok(seen.length > detail.slices.length, 'the page fetched the frames');

@@ -27,3 +27,12 @@ export function formatTime(iso: string | null | undefined): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? '–' : d.toLocaleString(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
+
+/** DICOM Age String ("049Y", "006M", "010D") → "49 y", "6 mo", "10 d"; other text as it is. */
+export function formatAge(age: string | null | undefined): string | null {
+  if (!age) return null;
+  const m = /^(\d{3})([DWMY])$/.exec(age.trim());
+  if (!m) return age;
+  const unit = { D: 'd', W: 'wk', M: 'mo', Y: 'y' }[m[2] as 'D' | 'W' | 'M' | 'Y'];
+  return `${Number(m[1])} ${unit}`;
+}

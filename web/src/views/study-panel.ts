@@ -6,7 +6,7 @@ import type { StudyDetail, Subtype } from '../api/types.js';
 import { SUBTYPES } from '../api/types.js';
 import { cssColourOf } from '../render/subtype-colours.js';
 import { WINDOW_PRESETS, type Window } from '../render/window-lut.js';
-import { el, formatProbability, formatTime, formatVolume } from './dom.js';
+import { el, formatAge, formatProbability, formatTime, formatVolume } from './dom.js';
 
 export function renderVerdictCard(d: StudyDetail): HTMLElement {
   const flag = d.flagged ? el('span', { class: 'flag-pill on', id: 'verdict-flag' }, 'FLAGGED') : el('span', { class: 'flag-pill off', id: 'verdict-flag' }, d.flagged === false ? 'Not flagged' : d.status);
@@ -26,7 +26,7 @@ export function renderVerdictCard(d: StudyDetail): HTMLElement {
     el('div', { class: 'verdict-top' }, flag, el('div', { class: 'pany' }, el('span', { class: 'muted small' }, 'P(any)'), el('strong', { id: 'verdict-pany' }, formatProbability(d.anyProbability)))),
     badges,
     vol,
-    el('dl', { class: 'facts' }, el('dt', {}, 'Model'), el('dd', { id: 'model-name' }, model ? `${model.name} ${model.version}` : '–'), el('dt', {}, 'Patient'), el('dd', {}, [d.patient?.age, d.patient?.sex].filter(Boolean).join(' / ') || '–'), el('dt', {}, 'Arrived'), el('dd', {}, formatTime(d.times.arrived)), el('dt', {}, 'Scored'), el('dd', {}, formatTime(d.times.finished))),
+    el('dl', { class: 'facts' }, el('dt', {}, 'Model'), el('dd', { id: 'model-name' }, model ? `${model.name} ${model.version}` : '–'), el('dt', {}, 'Patient'), el('dd', {}, [formatAge(d.patient?.age), d.patient?.sex].filter(Boolean).join(' / ') || '–'), el('dt', {}, 'Arrived'), el('dd', {}, formatTime(d.times.arrived)), el('dt', {}, 'Scored'), el('dd', {}, formatTime(d.times.finished))),
   );
 }
 

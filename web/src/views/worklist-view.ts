@@ -8,7 +8,7 @@ import { fetchWorklist } from '../api/api-client.js';
 import type { WorklistEntry } from '../api/types.js';
 import { cssColourOf } from '../render/subtype-colours.js';
 import { SUBTYPES, type Subtype } from '../api/types.js';
-import { el, formatProbability, formatTime, formatVolume } from './dom.js';
+import { el, formatAge, formatProbability, formatTime, formatVolume } from './dom.js';
 
 /** Poll period, ms (issue 13: live as studies arrive and finish). */
 export const POLL_MS = 2000;
@@ -34,7 +34,7 @@ function subtypeBadges(subtypes: readonly string[]): Node {
 }
 
 function patientText(s: WorklistEntry): string {
-  const age = s.patient?.age ?? null;
+  const age = formatAge(s.patient?.age);
   const sex = s.patient?.sex ?? null;
   return age || sex ? [age ?? '', sex ?? ''].filter((x) => x !== '').join(' / ') : '–';
 }
