@@ -6,7 +6,7 @@
  */
 import { copyFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ichError, toIchError } from '../core/errors.js';
+import { toIchError, type IchErrorCode } from '../core/errors.js';
 import { ingestInstance, tempInstancePath, type IngestContext } from './ingest-instance.js';
 
 export interface IngestProgress {
@@ -52,10 +52,10 @@ export async function ingestFiles(ctx: IngestContext, files: readonly string[], 
   for (const file of files) {
     if (shouldStop()) break;
     const bytes = statSync(file).size;
-    let code: string | undefined;
+    let code: IchErrorCode | undefined;
     if (bytes > ctx.config.maxInstanceBytes) {
-      code = ichError('ICH_E_TOO_LARGE').code;
-      ctx.metrics.countRefused('ICH_E_TOO_LARGE');
+      code = 'ICH_E_TOO_LARGE'; // as STOW-RS refuses an instance over maxInstanceBytes
+      ctx.metrics.countRefused(code);
     } else {
       const tmp = tempInstancePath(ctx.config.dataDir);
       copyFileSync(file, tmp);

@@ -67,7 +67,7 @@ function convertDataset(dict: DcmjsDict, pixelUri?: string): DicomJsonDataset {
     const t = tag.toUpperCase();
     if (t.startsWith('0002')) continue;
     const vr = el.vr === 'ox' || el.vr === 'xs' ? 'OW' : el.vr;
-    if (PIXEL_TAGS.has(t) && pixelUri !== undefined) out[t] = { vr: vr === 'OB' ? 'OB' : vr, BulkDataURI: pixelUri };
+    if (PIXEL_TAGS.has(t) && pixelUri !== undefined) out[t] = { vr, BulkDataURI: pixelUri };
     else out[t] = convertElement(vr, el);
   }
   return out;

@@ -6,7 +6,7 @@
  * (≤ 10000) and `offset` page the matches; `includefield` is accepted (the answer always holds the
  * attributes docs/dicomweb.md lists); other keys are ignored. No match → 200 `[]`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServeContext } from '../context.js';
 import { matchesQuery, toInstanceAttributes, toSeriesAttributes, toStudyAttributes, type DicomJsonDataset } from './qido-attributes.js';
 import { listStudyInstances } from './study-instances.js';
@@ -81,7 +81,7 @@ export function registerQidoRoutes(app: FastifyInstance, ctx: ServeContext): voi
     return reply.type(DICOM_JSON).send(answer(page(series, q)));
   });
 
-  const instancesHandler = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const instancesHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     const { study, series } = req.params as { study: string; series?: string };
     const q = req.query as Record<string, unknown>;
     const base = requestBase(req);
