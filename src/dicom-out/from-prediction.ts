@@ -7,6 +7,8 @@
  */
 import type { KeyImageRender, LocalisedSeries, StudyPrediction } from '../infer/predict.js';
 import { HEMORRHAGE_SUBTYPES } from '../core/subtypes.js';
+import type { HemorrhageSubtype } from '../infer/localise/regions.js';
+import type { VolumeRecord } from '../infer/localise/volume.js';
 import type { ResultStudy } from './types.js';
 
 export interface ModelIdentity {
@@ -14,14 +16,23 @@ export interface ModelIdentity {
   version: string;
 }
 
-/** The classifier's present subtypes plus those the masks located (positive studies only). */
-export function presentSubtypes(top: LocalisedSeries): LocalisedSeries['localisation']['subtypesLocated'] {
-  const v = top.prediction.verdict;
+/**
+ * The subtypes to report present: the classifier's plus those the masks located, for a positive
+ * verdict only (a negative study reports none); largest volume first, then by probability.
+ */
+export function mergePresentSubtypes(
+  v: StudyPrediction['verdict'],
+  located: readonly HemorrhageSubtype[],
+  vol: VolumeRecord | null | undefined,
+): HemorrhageSubtype[] {
   if (!v.positive) return [];
-  const vol = top.localisation.volumeMl;
-  const located = top.localisation.subtypesLocated;
   const all = HEMORRHAGE_SUBTYPES.filter((s) => v.subtypesPresent.includes(s) || located.includes(s));
   return all.sort((a, b) => (vol ? vol[b] - vol[a] : 0) || v.probabilities[b] - v.probabilities[a]);
+}
+
+/** The classifier's present subtypes plus those the masks located (positive studies only). */
+export function presentSubtypes(top: LocalisedSeries): HemorrhageSubtype[] {
+  return mergePresentSubtypes(top.prediction.verdict, top.localisation.subtypesLocated, top.localisation.volumeMl);
 }
 
 export function toResultStudy(study: StudyPrediction, top: LocalisedSeries, keyImages: readonly KeyImageRender[], model: ModelIdentity): ResultStudy {

@@ -266,3 +266,15 @@ test('viewer JSON: worklist patient age/sex (pydicom values) and model; study sl
   assert.deepEqual(old?.patient, { age: null, sex: null });
   assert.equal(old?.modelName, undefined, 'no model before scoring');
 });
+
+test('worklist subtypes: the classifier\'s plus those the masks located (as the SR reports them), largest volume first', async () => {
+  const wl = (await (await fetch(`${base}/api/worklist`, { headers: auth })).json()) as { studies: { studyInstanceUid: string; flagged: boolean; subtypes: string[] }[] };
+  const e = wl.studies.find((s) => s.studyInstanceUid === study);
+  const d = (await (await fetch(`${base}/api/studies/${study}`, { headers: auth })).json()) as { verdict: { positive: boolean; subtypesPresent: string[] }; volume: Record<string, number> | null };
+  assert.ok(e && d.verdict.positive && e.flagged, 'the scored synthetic study (it has a SEG) is flagged');
+  const located = Object.entries(d.volume ?? {}).filter(([k, v]) => k !== 'total' && v > 0).map(([k]) => k);
+  assert.ok(located.length > 0, 'the masks located blood');
+  assert.deepEqual([...e.subtypes].sort(), [...new Set([...d.verdict.subtypesPresent, ...located])].sort());
+  const vol = d.volume ?? {};
+  for (let i = 1; i < e.subtypes.length; i++) assert.ok((vol[e.subtypes[i - 1] as string] ?? 0) >= (vol[e.subtypes[i] as string] ?? 0), 'largest volume first');
+});

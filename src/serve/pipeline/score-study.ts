@@ -15,6 +15,7 @@ import { renderKeyOverlays } from '../../infer/localise/write-outputs.js';
 import type { SeriesScorer } from '../../infer/scorer.js';
 import { resultModelIdentity, writeStudyDicomResults } from '../../dicom-out/write-study-results.js';
 import type { DicomResults } from '../../dicom-out/index.js';
+import { mergePresentSubtypes } from '../../dicom-out/from-prediction.js';
 import { digestUid } from '../phi.js';
 import type { InstanceHeader } from '../read-instance-header.js';
 import { selectSeries } from '../select-series.js';
@@ -103,7 +104,7 @@ export async function scoreSeriesFiles(ctx: ScoringContext, studyUid: string, ch
       slices: (top?.slices ?? []).map((s) => ({ index: s.index, sopInstanceUid: s.sopInstanceUid, z: s.z, probabilities: s.probabilities })),
       sliceFailures: failures.map((f) => ({ code: f.code, message: f.message.replace(ctx.dataDir, '<data-dir>') })),
     };
-    const outcome: StudyOutcome = { seriesUid, flagged: v.positive, anyProbability: v.anyProbability, subtypes: [...v.subtypesPresent], volumeMl: study.volumeMl?.total ?? null };
+    const outcome: StudyOutcome = { seriesUid, flagged: v.positive, anyProbability: v.anyProbability, subtypes: mergePresentSubtypes(v, study.subtypesLocated ?? [], study.volumeMl), volumeMl: study.volumeMl?.total ?? null };
     return { outcome, summary, files: resultFiles };
   } finally {
     rmSync(stage, { recursive: true, force: true });
