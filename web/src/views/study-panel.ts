@@ -12,7 +12,7 @@ export function renderVerdictCard(d: StudyDetail): HTMLElement {
   const flag = d.flagged ? el('span', { class: 'flag-pill on', id: 'verdict-flag' }, 'FLAGGED') : el('span', { class: 'flag-pill off', id: 'verdict-flag' }, d.flagged === false ? 'Not flagged' : d.status);
   const badges = el('div', { class: 'badges', id: 'subtype-badges' });
   for (const s of d.subtypes) badges.append(el('span', { class: 'badge', style: (SUBTYPES as readonly string[]).includes(s) ? `--c: ${cssColourOf(s as Subtype)}` : '' }, s));
-  if (d.subtypes.length === 0) badges.append(el('span', { class: 'muted small' }, 'classifier: no subtype over its threshold'));
+  if (d.subtypes.length === 0) badges.append(el('span', { class: 'muted small' }, 'no subtype present'));
   const vol = el('table', { class: 'volumes', id: 'volumes' });
   for (const s of SUBTYPES) {
     const ml = d.volume?.[s];
