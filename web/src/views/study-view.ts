@@ -60,7 +60,12 @@ export class StudyView {
     const detail = await fetchStudyDetail(this.uid);
     if (this.abort.signal.aborted) return;
     if (detail.status !== 'done' || !detail.seriesInstanceUid) {
-      this.root.replaceChildren(el('main', { class: 'study-page' }, this.renderHeader(detail), el('p', { class: 'muted loading' }, `This study is ${detail.status}; the view opens once it is scored.`)));
+      this.root.replaceChildren(el('main', { class: 'study-page' }, this.renderHeader(detail), el('p', { class: 'muted loading' }, `This study is ${detail.status}; the view opens by itself once it is scored.`)));
+      // asked again every 2 s (the worklist's rate) until scored; a failed study stays as it is
+      if (detail.status !== 'failed')
+        window.setTimeout(() => {
+          if (!this.abort.signal.aborted) this.start();
+        }, 2000);
       return;
     }
     const loader = new SeriesLoader(detail);
