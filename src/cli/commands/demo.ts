@@ -2,7 +2,7 @@
  * `ichscan demo [--out dir]`: synthetic studies → predict → evaluate → HTML report, in a few
  * minutes on 2 cores, with progress. The README's first command.
  */
-import { resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { formatLocalisation } from './evaluate.js';
 import { getBool, getInt, getString } from '../args.js';
@@ -48,7 +48,12 @@ export const demoCommand: Command = {
     for (const s of r.studies) lines.push(`  ${s.study.slice(-12)}  truth: ${s.truth.padEnd(8)} ${ml(s.trueVolumeMl)} mL  model: ${s.verdict.padEnd(20)} P(any) ${s.anyProbability.toFixed(3)} ${ml(s.volumeMl)} mL`);
     lines.push(`weighted log loss ${r.report.weightedLogLoss.toFixed(4)}, AUC(any) ${r.report.auc.any?.toFixed(3) ?? 'n/a'}, study AUC(any) ${r.report.studyAuc.any?.toFixed(3) ?? 'n/a'}`);
     if (r.localisation) lines.push(formatLocalisation(r.localisation));
-    lines.push(`report: ${r.reportFile}`, `key images of flagged studies, bleed outlined: ${r.overlaysDir}`);
+    lines.push(
+      `report: ${r.reportFile}`,
+      `key images of flagged studies, bleed outlined: ${r.overlaysDir}`,
+      // the same studies in the browser viewer (worklist, CT stack, bleed overlay): docs/viewer.md
+      `browse them in the viewer: node dist/src/cli/main.js view ${relative(process.cwd(), join(dirname(r.reportFile), 'synth', 'images')) || '.'}`,
+    );
     io.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   },
