@@ -268,6 +268,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   ich::registerElementwise(env, exports);
   ich::registerShape(env, exports);
   ich::registerNn(env, exports);
+  ich::registerFused(env, exports);
   return exports;
 }
 
