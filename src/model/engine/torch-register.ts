@@ -15,6 +15,7 @@ import { registerTorchBatchNormGradient, torchBatchNormGradKernel } from './torc
 import { installTorchBatchNormTraining, torchBatchNormTrainKernels } from './torch-fused-batchnorm.js';
 import { registerTorchReluGradient, torchReluGradKernel } from './torch-relu-grad.js';
 import { installTorchAdam, torchAdamKernel } from './torch-fused-adam.js';
+import { installTorchInferenceFold } from './torch-inference-fold.js';
 
 export type TorchDevice = 'cpu' | 'cuda';
 
@@ -43,11 +44,12 @@ export function registerTorchBackend(o: TorchOptions = {}): TorchAddon {
   // After every registration: initBackend('wasm') re-registers its own FusedBatchNorm gradient.
   registerTorchBatchNormGradient();
   // Fused training paths (each falls back to tfjs' own code off the torch backend). For comparisons,
-  // ICHSCAN_TORCH_UNFUSED=bn,relu,adam (any of them) leaves tfjs' own path in place.
+  // ICHSCAN_TORCH_UNFUSED=bn,relu,adam,fold (any of them) leaves tfjs' own path in place.
   const unfused = new Set((process.env.ICHSCAN_TORCH_UNFUSED ?? '').split(','));
   if (!unfused.has('relu')) registerTorchReluGradient();
   if (!unfused.has('bn')) installTorchBatchNormTraining();
   if (!unfused.has('adam')) installTorchAdam();
+  if (!unfused.has('fold')) installTorchInferenceFold();
   addon.setThreads(o.threads ?? availableParallelism());
   const device = o.device ?? 'cpu';
   if (device === 'cuda' && !addon.cudaAvailable()) {
