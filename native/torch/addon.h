@@ -80,5 +80,6 @@ void registerElementwise(napi_env env, napi_value exports);
 void registerShape(napi_env env, napi_value exports);
 void registerNn(napi_env env, napi_value exports);
 void registerFused(napi_env env, napi_value exports);
+void registerAdam(napi_env env, napi_value exports);
 
 }  // namespace ich
