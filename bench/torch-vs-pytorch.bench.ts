@@ -4,7 +4,7 @@
  * after the other; PyTorch twice, with OpenMP's default (spinning) wait policy and with the
  * PASSIVE one the torch backend sets; then torch-backend inference against ONNX Runtime in this
  * process. Prints Markdown tables.
- * usage: npm run build && node dist/bench/torch-vs-pytorch.bench.js [--threads 2] [--steps 3]
+ * usage: npm run build && node dist/bench/torch-vs-pytorch.bench.js [--threads 2] [--steps 3] [--inference-only]
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -44,7 +44,7 @@ const configs: [string, number, number][] = [
   ['inceptionv3', 256, 32],
 ];
 const rows: Row[] = [];
-for (const [model, size, batch] of configs) {
+for (const [model, size, batch] of argv.includes('--inference-only') ? [] : configs) {
   const common = ['--model', model, '--size', String(size), '--batch', String(batch), '--steps', String(steps)];
   const ours = json(process.execPath, ['dist/src/cli/main.js', 'bench', 'train', ...common, '--backend', 'torch', '--threads', String(threads), '--json']);
   const py = ['bench/pytorch_train.py', ...common, '--threads', String(threads)];

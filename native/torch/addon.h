@@ -79,5 +79,7 @@ void registerStore(napi_env env, napi_value exports);
 void registerElementwise(napi_env env, napi_value exports);
 void registerShape(napi_env env, napi_value exports);
 void registerNn(napi_env env, napi_value exports);
+void registerFused(napi_env env, napi_value exports);
+void registerAdam(napi_env env, napi_value exports);
 
 }  // namespace ich

@@ -268,6 +268,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   ich::registerElementwise(env, exports);
   ich::registerShape(env, exports);
   ich::registerNn(env, exports);
+  ich::registerFused(env, exports);
+  ich::registerAdam(env, exports);
   return exports;
 }
 

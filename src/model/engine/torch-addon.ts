@@ -58,6 +58,13 @@ export interface TorchAddon {
   batchNorm(x: Handle, mean: Handle, variance: Handle, offset: Maybe, scale: Maybe, epsilon: number): Handle;
   /** → [dx, dmean, dvariance, dscale, doffset] for NHWC x and per-channel statistics. */
   batchNormGrad(dy: Handle, x: Handle, mean: Handle, variance: Handle, scale: Maybe, epsilon: number): Handle[];
+  /** → [y, mean, variance, newMovingMean, newMovingVariance] (fused.cpp). */
+  batchNormTrain(x: Handle, scale: Handle, offset: Handle, movingMean: Handle, movingVariance: Handle, epsilon: number, momentum: number): Handle[];
+  /** → [dx, dscale, doffset], the gradient through the batch moments too. */
+  batchNormTrainGrad(dy: Handle, x: Handle, scale: Handle, mean: Handle, variance: Handle, epsilon: number): Handle[];
+  reluGrad(dy: Handle, x: Handle): Handle;
+  /** → [variable′, m′, v′]; acc1/acc2 are β1ᵗ, β2ᵗ. */
+  adam(variable: Handle, gradient: Handle, m: Handle, v: Handle, lr: number, beta1: number, beta2: number, epsilon: number, acc1: number, acc2: number): Handle[];
   matMul(a: Handle, b: Handle, transposeA: boolean, transposeB: boolean, bias?: Maybe, activation?: string, alpha?: number, prelu?: Maybe): Handle;
   softmax(x: Handle, dim: number): Handle;
 }

@@ -8,11 +8,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { ichError, isIchError } from '../../core/errors.js';
 import type { TorchBackend } from './torch-backend.js';
+import { profileKey, recordKernel, torchProfileEnabled } from './torch-profile.js';
 
 export type TorchKernelFunc = (inputs: tf.NamedTensorInfoMap, attrs: Record<string, unknown>, backend: TorchBackend) => tf.TensorInfo | tf.TensorInfo[];
 
 export function torchKernel(kernelName: string, f: TorchKernelFunc): tf.KernelConfig {
-  return {
+  const config: tf.KernelConfig = {
     kernelName,
     backendName: 'torch',
     kernelFunc: ({ inputs, attrs, backend }) => {
@@ -22,6 +23,17 @@ export function torchKernel(kernelName: string, f: TorchKernelFunc): tf.KernelCo
         if (isIchError(e)) throw e;
         throw ichError('ICH_E_TORCH_KERNEL', `${kernelName}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
+    },
+  };
+  if (!torchProfileEnabled) return config;
+  const run = config.kernelFunc;
+  return {
+    ...config,
+    kernelFunc: (args) => {
+      const t0 = performance.now();
+      const r = run(args);
+      recordKernel(profileKey(kernelName, args.inputs, args.attrs as Record<string, unknown> | undefined), performance.now() - t0);
+      return r;
     },
   };
 }

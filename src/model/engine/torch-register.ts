@@ -12,6 +12,10 @@ import { elementwiseKernelConfigs } from './torch-kernels-elementwise.js';
 import { shapeKernelConfigs } from './torch-kernels-shape.js';
 import { nnKernelConfigs } from './torch-kernels-nn.js';
 import { registerTorchBatchNormGradient, torchBatchNormGradKernel } from './torch-batchnorm-grad.js';
+import { installTorchBatchNormTraining, torchBatchNormTrainKernels } from './torch-fused-batchnorm.js';
+import { registerTorchReluGradient, torchReluGradKernel } from './torch-relu-grad.js';
+import { installTorchAdam, torchAdamKernel } from './torch-fused-adam.js';
+import { installTorchInferenceFold } from './torch-inference-fold.js';
 
 export type TorchDevice = 'cpu' | 'cuda';
 
@@ -26,7 +30,7 @@ let registered = false;
 
 /** Every kernel name the torch backend implements. */
 export function torchKernelConfigs(): tf.KernelConfig[] {
-  return [...elementwiseKernelConfigs(), ...shapeKernelConfigs(), ...nnKernelConfigs(), torchBatchNormGradKernel()];
+  return [...elementwiseKernelConfigs(), ...shapeKernelConfigs(), ...nnKernelConfigs(), torchBatchNormGradKernel(), ...torchBatchNormTrainKernels(), torchReluGradKernel(), torchAdamKernel()];
 }
 
 /** Loads the addon, registers the backend once and applies the options; returns the addon. */
@@ -39,6 +43,13 @@ export function registerTorchBackend(o: TorchOptions = {}): TorchAddon {
   }
   // After every registration: initBackend('wasm') re-registers its own FusedBatchNorm gradient.
   registerTorchBatchNormGradient();
+  // Fused training paths (each falls back to tfjs' own code off the torch backend). For comparisons,
+  // ICHSCAN_TORCH_UNFUSED=bn,relu,adam,fold (any of them) leaves tfjs' own path in place.
+  const unfused = new Set((process.env.ICHSCAN_TORCH_UNFUSED ?? '').split(','));
+  if (!unfused.has('relu')) registerTorchReluGradient();
+  if (!unfused.has('bn')) installTorchBatchNormTraining();
+  if (!unfused.has('adam')) installTorchAdam();
+  if (!unfused.has('fold')) installTorchInferenceFold();
   addon.setThreads(o.threads ?? availableParallelism());
   const device = o.device ?? 'cpu';
   if (device === 'cuda' && !addon.cudaAvailable()) {
