@@ -23,12 +23,16 @@ const slices = Number(values.slices);
 const size = Number(values.size);
 const runs = Number(values.runs);
 
-/** In-page: `steps` slice changes, each waiting for the next animation frame (one presented frame per slice). */
-const SCROLL_PACED_JS = (steps: number): string => `(async () => {
+/**
+ * In-page: `steps` slice changes by ArrowDown/ArrowUp (bouncing at the ends). Paced: each waits for
+ * the next animation frame (one presented frame per slice); raw: back to back (each draws
+ * synchronously), the renderer's own rate.
+ */
+const SCROLL_JS = (steps: number, paced: boolean): string => `(async () => {
   const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
   const c = document.getElementById('ct-canvas');
   const n = Number(document.getElementById('slice-slider').max) + 1;
-  await frame();
+  if (${paced}) await frame();
   const draws0 = Number(c.dataset.draws);
   const t0 = performance.now();
   let down = true;
@@ -36,22 +40,7 @@ const SCROLL_PACED_JS = (steps: number): string => `(async () => {
     const p = Number(c.dataset.position);
     if (p >= n - 1) down = false; else if (p <= 0) down = true;
     document.dispatchEvent(new KeyboardEvent('keydown', { key: down ? 'ArrowDown' : 'ArrowUp', bubbles: true }));
-    await frame();
-  }
-  return { ms: performance.now() - t0, draws: Number(c.dataset.draws) - draws0 };
-})()`;
-
-/** In-page: `steps` slice changes back to back (each draws synchronously): the renderer's own rate. */
-const SCROLL_RAW_JS = (steps: number): string => `(() => {
-  const c = document.getElementById('ct-canvas');
-  const n = Number(document.getElementById('slice-slider').max) + 1;
-  const draws0 = Number(c.dataset.draws);
-  const t0 = performance.now();
-  let down = true;
-  for (let i = 0; i < ${steps}; i++) {
-    const p = Number(c.dataset.position);
-    if (p >= n - 1) down = false; else if (p <= 0) down = true;
-    document.dispatchEvent(new KeyboardEvent('keydown', { key: down ? 'ArrowDown' : 'ArrowUp', bubbles: true }));
+    if (${paced}) await frame();
   }
   c.getContext('2d').getImageData(0, 0, 1, 1); // wait for the canvas work to finish
   return { ms: performance.now() - t0, draws: Number(c.dataset.draws) - draws0 };
@@ -136,8 +125,8 @@ try {
     all.push(Number(await waitCanvasAttr(page, 'allLoadedMs', 60_000)));
     if (r === runs - 1) {
       critical = await page.evaluate<{ path: string; start: number; end: number }[]>(CRITICAL_PATH_JS);
-      paced = await page.evaluate<{ ms: number; draws: number }>(SCROLL_PACED_JS(200));
-      raw = await page.evaluate<{ ms: number; draws: number }>(SCROLL_RAW_JS(400));
+      paced = await page.evaluate<{ ms: number; draws: number }>(SCROLL_JS(200, true));
+      raw = await page.evaluate<{ ms: number; draws: number }>(SCROLL_JS(400, false));
     }
     await context.close();
   }

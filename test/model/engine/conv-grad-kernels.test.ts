@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/model/engine/backend.js';
 import { createRng } from '../../../src/core/random.js';
+import { assertClose } from '../../helpers/assert-close.js';
 import { computeConvGeometry } from '../../../src/model/engine/conv-geometry.js';
 
 type Attrs = Record<string, unknown>;
@@ -33,16 +34,6 @@ async function runOn(backend: 'cpu' | 'wasm', kernel: string, inputs: Record<str
   });
 }
 
-function assertClose(actual: Float32Array, expected: Float32Array, what: string, relTol = 1e-4): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  let maxAbs = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxAbs = Math.max(maxAbs, Math.abs(expected[i] as number));
-    maxDiff = Math.max(maxDiff, Math.abs((actual[i] as number) - (expected[i] as number)));
-  }
-  assert.ok(maxDiff <= relTol * Math.max(1, maxAbs), `${what}: max |diff| ${maxDiff} vs max |ref| ${maxAbs}`);
-}
 
 interface Case {
   h: number;
@@ -81,10 +72,10 @@ test('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match cpu', async () 
     const what = JSON.stringify(c);
     const fAttrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: fShape };
     const dwIn = { x: [x, xShape], dy: [dy, outShape] } as Record<string, [Float32Array, number[]]>;
-    assertClose(await runOn('wasm', 'Conv2DBackpropFilter', dwIn, fAttrs), await runOn('cpu', 'Conv2DBackpropFilter', dwIn, fAttrs), `filter ${what}`);
+    assertClose(`filter ${what}`, await runOn('wasm', 'Conv2DBackpropFilter', dwIn, fAttrs), await runOn('cpu', 'Conv2DBackpropFilter', dwIn, fAttrs), 1e-4, 1);
     const iAttrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: xShape };
     const dxIn = { dy: [dy, outShape], filter: [f, fShape] } as Record<string, [Float32Array, number[]]>;
-    assertClose(await runOn('wasm', 'Conv2DBackpropInput', dxIn, iAttrs), await runOn('cpu', 'Conv2DBackpropInput', dxIn, iAttrs), `input ${what}`);
+    assertClose(`input ${what}`, await runOn('wasm', 'Conv2DBackpropInput', dxIn, iAttrs), await runOn('cpu', 'Conv2DBackpropInput', dxIn, iAttrs), 1e-4, 1);
   }
 });
 
@@ -109,11 +100,11 @@ test('depthwise backprop kernels on wasm match cpu, with channel multipliers', a
     const fAttrs = { strides: c.s, pad: c.pad, dilations: c.d, filterShape: fShape };
     const dwIn = { x: [x, xShape], dy: [dy, outShape] } as Record<string, [Float32Array, number[]]>;
     const kF = 'DepthwiseConv2dNativeBackpropFilter';
-    assertClose(await runOn('wasm', kF, dwIn, fAttrs), await runOn('cpu', kF, dwIn, fAttrs), `dw filter ${what}`);
+    assertClose(`dw filter ${what}`, await runOn('wasm', kF, dwIn, fAttrs), await runOn('cpu', kF, dwIn, fAttrs), 1e-4, 1);
     const iAttrs = { strides: c.s, pad: c.pad, dilations: c.d, inputShape: xShape };
     const dxIn = { dy: [dy, outShape], filter: [f, fShape] } as Record<string, [Float32Array, number[]]>;
     const kI = 'DepthwiseConv2dNativeBackpropInput';
-    assertClose(await runOn('wasm', kI, dxIn, iAttrs), await runOn('cpu', kI, dxIn, iAttrs), `dw input ${what}`);
+    assertClose(`dw input ${what}`, await runOn('wasm', kI, dxIn, iAttrs), await runOn('cpu', kI, dxIn, iAttrs), 1e-4, 1);
   }
 });
 
@@ -159,9 +150,9 @@ test('depthwise gradients with dilations match a direct-loop reference', async (
     const [refW, refX] = depthwiseGradsByLoops(x, f, dy, xShape, fShape, outShape, 1, c.d, g.padTop, g.padLeft);
     const attrs = { strides: 1, pad: c.pad, dilations: c.d };
     const dW = await runOn('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x: [x, xShape], dy: [dy, outShape] }, { ...attrs, filterShape: fShape });
-    assertClose(dW, refW, `dilated dw filter ${JSON.stringify(c)}`);
+    assertClose(`dilated dw filter ${JSON.stringify(c)}`, dW, refW, 1e-4, 1);
     const dX = await runOn('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy: [dy, outShape], filter: [f, fShape] }, { ...attrs, inputShape: xShape });
-    assertClose(dX, refX, `dilated dw input ${JSON.stringify(c)}`);
+    assertClose(`dilated dw input ${JSON.stringify(c)}`, dX, refX, 1e-4, 1);
   }
 });
 
@@ -186,9 +177,9 @@ test('conv2d filter/input gradients with dilation 2 match a direct-loop referenc
     }
   const attrs = { strides: 1, dilations: d, pad: 'valid', dataFormat: 'NHWC' };
   const dW = await runOn('wasm', 'Conv2DBackpropFilter', { x: [x, xShape], dy: [dy, [n, ho, wo, cout]] }, { ...attrs, filterShape: fShape });
-  assertClose(dW, refW, 'dilated filter gradient');
+  assertClose('dilated filter gradient', dW, refW, 1e-4, 1);
   const dX = await runOn('wasm', 'Conv2DBackpropInput', { dy: [dy, [n, ho, wo, cout]], filter: [f, fShape] }, { ...attrs, inputShape: xShape });
-  assertClose(dX, refX, 'dilated input gradient');
+  assertClose('dilated input gradient', dX, refX, 1e-4, 1);
 });
 
 test('a full conv-net gradient (tf.grads) on wasm equals cpu and leaks no tensors', async () => {
@@ -210,5 +201,5 @@ test('a full conv-net gradient (tf.grads) on wasm equals cpu and leaks no tensor
   };
   const ref = await compute('cpu');
   const got = await compute('wasm');
-  ref.forEach((r, i) => assertClose(got[i] as Float32Array, r, `grad ${i}`));
+  ref.forEach((r, i) => assertClose(`grad ${i}`, got[i] as Float32Array, r, 1e-4, 1));
 });

@@ -92,3 +92,5 @@ export async function assertMatchesCpu(name: string, c: Case, relTol = 1e-4): Pr
   });
   return worst;
 }
+
+export { assertClose } from '../../helpers/assert-close.js';

@@ -8,21 +8,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { assertMatchesCpu, initTorchForTests, randomArray, torchSkipReason } from './torch-compare.js';
+import { assertClose, assertMatchesCpu, initTorchForTests, randomArray, torchSkipReason } from './torch-compare.js';
 
 const skip = torchSkipReason();
 
-function assertClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, relTol = 1e-4): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  let maxAbs = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxAbs = Math.max(maxAbs, Math.abs(expected[i] as number));
-    maxDiff = Math.max(maxDiff, Math.abs((actual[i] as number) - (expected[i] as number)));
-  }
-  const rel = maxDiff / Math.max(maxAbs, 1e-6);
-  assert.ok(rel <= relTol, `${what}: relative error ${rel.toExponential(2)} > ${relTol}`);
-}
 
 async function kernelNames(f: () => void): Promise<string[]> {
   const info = await tf.profile(f);
