@@ -86,7 +86,7 @@ console.log(`data ${data}; params ${JSON.stringify(params)}; localiser ${JSON.st
 const off: LocaliserParams = { ...loc, enabled: false };
 const methods = new Set((values.methods as string).split(','));
 if (readModelCard(resolveModelDir(values.model as string, process.cwd())).localiser) {
-  if (methods.has('channels')) await measure('localiser ∧ HU ∧ cavity, channels', params, loc);
+  if (methods.has('channels')) await measure('localiser ∧ HU ∧ cavity, channels', params, { ...loc, subtypes: 'channels' });
   if (methods.has('rule')) await measure('localiser ∧ HU ∧ cavity, rule', params, { ...loc, subtypes: 'rule' });
 }
 if (methods.has('stride4')) await measure('segmenter ∧ HU ∧ cavity (stride 4)', params, off);
