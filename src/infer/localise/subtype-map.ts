@@ -36,11 +36,12 @@ export interface LocaliserParams {
  * Chosen on the tuning set (lesions inserted into 4 training patients' series, seed 19; docs/model-card.md
  * "Localisation"): threshold 0.6 (Dice any 0.59 / 0.67 / 0.69 / 0.68 at 0.4 / 0.5 / 0.6 / 0.7), TTA on
  * (0.63 without, at 0.5), gate 0.5 (the same masks as 0.1 and 0, with 13 instead of 32 of the latency
- * study's 40 slices to run). Subtypes from the channels: the tuning set preferred the rule (its 4 series
- * hold one epidural and one intraventricular bleed, both miscalled by the channels), two of the three
- * held-out sets the channels (per-subtype Dice in docs/model-card.md) — chosen on those, as issue 10 asked.
+ * study's 40 slices to run), subtypes by the place/shape rule: the tuning set preferred it (the channels
+ * called its epidural subdural and its intraventricular bleed intraparenchymal). Two of the three held-out
+ * sets (synthetic lesions) preferred the channels; on rsna-dev's real bleeds (slice labels: mostly
+ * intraparenchymal) the channels said intraventricular or subdural, the rule intraparenchymal.
  */
-export const DEFAULT_LOCALISER_PARAMS: Readonly<LocaliserParams> = Object.freeze({ enabled: true, gate: 0.5, threshold: 0.6, subtypes: 'channels', tta: true });
+export const DEFAULT_LOCALISER_PARAMS: Readonly<LocaliserParams> = Object.freeze({ enabled: true, gate: 0.5, threshold: 0.6, subtypes: 'rule', tta: true });
 
 /** Mirrors an [m, m, C] map left-right in place. */
 export function flipMapColumns(data: Float32Array, m: number, C: number): Float32Array {

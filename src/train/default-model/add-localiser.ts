@@ -20,7 +20,7 @@ export const LOCALISER_FILE = 'seg.onnx';
 
 /** The card with the localiser named in it (pure: the caller writes it). */
 export function withLocaliser(card: ModelCard, info: Record<string, unknown>, summary: string | undefined): ModelCard {
-  const note = `Localiser: ${LOCALISER_FILE} is bleedseg-fine (src/model/architectures/bleedseg-fine.ts; stride 2, five subtype channels + any), used for the masks, volumes and region subtypes only (never the verdict), on the slices of a positive series where blood.onnx's map reaches the gate (src/infer/localise/subtype-map.ts); trained by src/train/default-model/train-seg-map.ts.${summary ? ` ${summary}` : ''}`;
+  const note = `Localiser: ${LOCALISER_FILE} is bleedseg-fine (src/model/architectures/bleedseg-fine.ts; stride 2, five subtype channels + any), used for the masks and volumes only (never the verdict; its subtype channels are optional, region subtypes come from the place/shape rule by default), on the slices of a positive series where blood.onnx's map reaches the gate (src/infer/localise/subtype-map.ts); trained by src/train/default-model/train-seg-map.ts.${summary ? ` ${summary}` : ''}`;
   return {
     ...card,
     localiser: { file: LOCALISER_FILE, architecture: 'bleedseg-fine', stride: BLEEDSEG_FINE_STRIDE, channels: SUBTYPES },
