@@ -1,17 +1,22 @@
 /**
- * Localisation quality on a synthetic folder with ground truth (`ichscan synth` output): pooled
- * Dice (any, per subtype), median volume error and the study AUC, for the shipped bleed-mask rule
- * and the plain HU-threshold baseline (40–90 HU inside the cavity, no segmenter) in the same run.
+ * Localisation quality on a folder with ground truth (`ichscan synth` output, whole studies or
+ * `--insert-into` real series): pooled Dice (any, per subtype), median volume error and the study
+ * AUC, in the same run for: the localiser (stride-2 subtype segmenter, when the model has one) with
+ * subtypes from its channels and with the place/shape rule; the stride-4 segmenter ∧ HU ∧ cavity
+ * (the localiser off); the plain HU-threshold baseline (40–90 HU inside the cavity, no segmenter).
  * Usage: `npm run bench:localise -- --data DIR [--model default] [--map-threshold 0.5] [--hu-low 45]
- * [--hu-high 95] [--min-area 6] [--grow 3]`. Prints numbers; not a test.
+ * [--hu-high 95] [--min-area 6] [--grow 3] [--loc-threshold 0.5] [--loc-gate 0.1] [--no-loc-tta]
+ * [--ungated] [--methods channels,rule,stride4,hu]`. `--ungated` draws masks in every series whatever the verdict (the masks apart from
+ * the classifier). Prints numbers; not a test.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SUBTYPES } from '../src/core/subtypes.js';
 import { DEFAULT_BLEED_MASK_PARAMS, type BleedMaskParams } from '../src/infer/localise/bleed-mask.js';
 import { createMaskScorer, type MaskScores } from '../src/infer/localise/score-masks.js';
+import { DEFAULT_LOCALISER_PARAMS, type LocaliserParams } from '../src/infer/localise/subtype-map.js';
 import { sliceImageId } from '../src/infer/localise/write-outputs.js';
-import { resolveModelDir } from '../src/model/card/model-card.js';
+import { readModelCard, resolveModelDir } from '../src/model/card/model-card.js';
 import { planPrediction, predictPlanned } from '../src/infer/predict.js';
 import { openScorer } from '../src/infer/scorer.js';
 import { rocAuc } from '../src/model/metrics.js';
@@ -26,6 +31,11 @@ const { values } = parseArgs({
     'min-area': { type: 'string' },
     grow: { type: 'string' },
     tta: { type: 'boolean', default: false },
+    'loc-threshold': { type: 'string' },
+    'loc-gate': { type: 'string' },
+    'no-loc-tta': { type: 'boolean', default: false },
+    ungated: { type: 'boolean', default: false },
+    methods: { type: 'string', default: 'channels,rule,stride4,hu' },
   },
 });
 if (!values.data) throw new Error('--data DIR (an ichscan synth folder) is required');
@@ -40,7 +50,10 @@ const params: BleedMaskParams = {
   cavityGrowPx: num(values.grow, D.cavityGrowPx),
 };
 
-async function measure(label: string, p: BleedMaskParams): Promise<void> {
+const L = DEFAULT_LOCALISER_PARAMS;
+const loc: LocaliserParams = { ...L, threshold: num(values['loc-threshold'], L.threshold), gate: num(values['loc-gate'], L.gate), tta: !values['no-loc-tta'] };
+
+async function measure(label: string, p: BleedMaskParams, lp: LocaliserParams): Promise<void> {
   const scorer = await openScorer(resolveModelDir(values.model as string, process.cwd()));
   const masks = createMaskScorer(data);
   const t0 = performance.now();
@@ -48,6 +61,8 @@ async function measure(label: string, p: BleedMaskParams): Promise<void> {
   const studies = await predictPlanned(scorer, plan.series, plan.failures, {
     tta: values.tta,
     localise: p,
+    localiser: lp,
+    localiseIgnoringVerdict: values.ungated,
     onSeriesLocalised: (s) => {
       s.prediction.slices.forEach((sl, i) => masks.addSlice(sliceImageId(sl), s.localisation.labels[i] as Uint8Array));
     },
@@ -60,14 +75,20 @@ async function measure(label: string, p: BleedMaskParams): Promise<void> {
   const auc = rocAuc(Float64Array.from(score), Float64Array.from(truth));
   const fmt = (v: number | null): string => (v === null ? '  -  ' : v.toFixed(3));
   console.log(
-    `${label.padEnd(28)} dice any ${fmt(r.dice.any)} | ${SUBTYPES.filter((s) => s !== 'any').map((s) => `${s.slice(0, 5)} ${fmt(r.dice[s as Exclude<typeof s, 'any'>])}`).join(' ')} | ` +
+    `${label.padEnd(34)} dice any ${fmt(r.dice.any)} | ${SUBTYPES.filter((s) => s !== 'any').map((s) => `${s.slice(0, 5)} ${fmt(r.dice[s as Exclude<typeof s, 'any'>])}`).join(' ')} | ` +
       `vol |Δ| median ${fmt(r.medianAbsErrorMl)} mL ${r.medianAbsErrorPct === null ? '-' : r.medianAbsErrorPct.toFixed(0)} % | study AUC ${auc.toFixed(3)} | ${r.slices} slices, ${studies.length} studies, ${seconds.toFixed(1)} s`,
   );
   console.log(`  true-pixel confusion (rows: true ${SUBTYPES.slice(0, 5).map((s) => s.slice(0, 5)).join('/')}; columns: none then predicted): ${JSON.stringify(r.confusion)}`);
   await scorer.dispose();
 }
 
-console.log(`data ${data}; params ${JSON.stringify(params)}`);
+console.log(`data ${data}; params ${JSON.stringify(params)}; localiser ${JSON.stringify(loc)}; ${values.ungated ? 'ungated (masks in every series)' : 'gated by the verdict'}`);
+const off: LocaliserParams = { ...loc, enabled: false };
+const methods = new Set((values.methods as string).split(','));
+if (readModelCard(resolveModelDir(values.model as string, process.cwd())).localiser) {
+  if (methods.has('channels')) await measure('localiser ∧ HU ∧ cavity, channels', params, { ...loc, subtypes: 'channels' });
+  if (methods.has('rule')) await measure('localiser ∧ HU ∧ cavity, rule', params, { ...loc, subtypes: 'rule' });
+}
+if (methods.has('stride4')) await measure('segmenter ∧ HU ∧ cavity (stride 4)', params, off);
 // the baseline: the same cavity, the map ignored (threshold 0), 40–90 HU, no area filter
-await measure('segmenter ∧ HU ∧ cavity', params);
-await measure('HU 40–90 ∧ cavity (baseline)', { ...params, mapThreshold: 0, huLow: 40, huHigh: 90, minAreaMm2: 0 });
+if (methods.has('hu')) await measure('HU 40–90 ∧ cavity (baseline)', { ...params, mapThreshold: 0, huLow: 40, huHigh: 90, minAreaMm2: 0 }, off);

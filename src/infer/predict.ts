@@ -12,7 +12,8 @@ import type { Plane } from '../core/tensor.js';
 import { decodeDicom, frameRescale, type DecodedDicom } from '../dicom/index.js';
 import { createHuMapper, preprocessDecoded, resolveHuMapParams } from '../preprocess/index.js';
 import { DEFAULT_BLEED_MASK_PARAMS, type BleedMaskParams } from './localise/bleed-mask.js';
-import { localiseSeries, type KeyImage, type LocaliseSliceInput, type SeriesLocalisation } from './localise/localise-series.js';
+import { localiseSeries, type KeyImage, type LocaliseOptions, type LocaliseSliceInput, type SeriesLocalisation } from './localise/localise-series.js';
+import { DEFAULT_LOCALISER_PARAMS, type LocaliserParams, type SubtypeMap } from './localise/subtype-map.js';
 import type { VolumeRecord } from './localise/volume.js';
 import { collectInputFiles, groupIntoSeries, type FileFailure, type SeriesGroup, type SliceRef } from '../data/collect-series.js';
 import { studyThresholdOf, thresholdOf } from '../model/card/model-card.js';
@@ -70,6 +71,10 @@ export interface PredictOptions {
   onHeader?: () => void;
   /** Localise (masks, volume, key images); the parameters of the bleed mask. */
   localise?: BleedMaskParams | boolean;
+  /** The localiser's settings (model folders with a `localiser`; default DEFAULT_LOCALISER_PARAMS). */
+  localiser?: Partial<LocaliserParams>;
+  /** Draw masks in negative series too (bench:localise measures the masks apart from the verdict). */
+  localiseIgnoringVerdict?: boolean;
   /** Called with each localised series' pixel maps (every series). */
   onSeriesLocalised?: (s: LocalisedSeries) => Promise<void> | void;
   /** Called once per study, when its last series is done, with the study and its verdict's series. */
@@ -188,7 +193,18 @@ export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, fa
     z: ref.z ?? null,
     probabilities: (slices[i] as SliceScore).probabilities,
   }));
-  const localisation = localiseSeries(inputs, scored.bloodMaps, prediction.verdict, { windows: scorer.card.windows, params });
+  const lo: LocaliseOptions = { windows: scorer.card.windows, params, ...(opts.localiseIgnoringVerdict ? { ignoreVerdict: true } : {}) };
+  const lp: LocaliserParams = { ...DEFAULT_LOCALISER_PARAMS, ...opts.localiser };
+  if (scorer.localiseSlices && lp.enabled && (prediction.verdict.positive || opts.localiseIgnoringVerdict)) {
+    // only where the stride-4 map fires (most slices of a bleeding series do not): the localiser costs ~2× blood.onnx a slice
+    const maxOf = (p: Plane | undefined): number => (p ? p.data.reduce((a, v) => (v > a ? v : a), 0) : 1);
+    const idx = images.map((_, i) => i).filter((i) => lp.gate <= 0 || maxOf(scored.bloodMaps?.[i]) >= lp.gate);
+    const got = await scorer.localiseSlices(images, idx, lp.tta);
+    const maps: (SubtypeMap | undefined)[] = images.map(() => undefined);
+    idx.forEach((i, j) => (maps[i] = got[j]));
+    lo.localiser = { maps, params: lp };
+  }
+  const localisation = localiseSeries(inputs, scored.bloodMaps, prediction.verdict, lo);
   prediction.localisation = summarise(localisation);
   const done: LocalisedSeries = { prediction, localisation, refs: kept };
   await opts.onSeriesLocalised?.(done);

@@ -13,6 +13,7 @@ import { readModelCard, type ModelCard } from '../model/card/model-card.js';
 import { ensureDerivedTrunk } from '../model/onnx/derive-trunk.js';
 import { computeHuFeatureRows, countHuRowFeatures } from '../model/features/hu-features.js';
 import { runStudyHead, splitBySpacing } from './study-sequence.js';
+import { computeSubtypeMaps, type SubtypeMap } from './localise/subtype-map.js';
 
 const K = 6;
 
@@ -33,6 +34,8 @@ export interface SeriesScorer {
   /** The same probabilities, plus the blood segmenter's maps of the slices when the model has one
    * (flip TTA averages the map with the mirrored-back map of the flipped slice). */
   scoreSeriesWithMaps(images: readonly Image<'uint8'>[], opts?: ScoreOptions): Promise<SeriesScores>;
+  /** The card's localiser maps of slices `idx` (same order; flip TTA when asked); undefined when the model has none. */
+  localiseSlices?(images: readonly Image<'uint8'>[], idx: readonly number[], tta: boolean): Promise<SubtypeMap[]>;
   dispose(): Promise<void>;
 }
 
@@ -104,6 +107,9 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
   const bloodSpec = trunkSpec.bloodMap;
   const bloodFile = bloodSpec ? join(dir, bloodSpec.file) : undefined;
   const blood = bloodFile ? await createOnnxEngine(bloodFile, { ...engineOpts, file: bloodFile }) : undefined;
+  const locSpec = card.localiser;
+  const locFile = locSpec ? join(dir, locSpec.file) : undefined;
+  const localiser = locFile ? await createOnnxEngine(locFile, { ...engineOpts, file: locFile }) : undefined;
   const headFile = join(dir, 'head.onnx');
   const head = await createOnnxEngine(headFile, { ...engineOpts, provider: 'cpu', file: headFile });
   const Ft = trunkSpec.features;
@@ -135,9 +141,11 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
     engineName: trunk?.name ?? blood?.name ?? 'onnxruntime-cpu (head only)',
     scoreSeries: async (images, so = {}) => (await scoreSeriesWithMaps(images, so)).probabilities,
     scoreSeriesWithMaps,
+    ...(localiser && locSpec ? { localiseSlices: (images: readonly Image<'uint8'>[], idx: readonly number[], tta: boolean) => computeSubtypeMaps(localiser, images, idx, locSpec.stride, tta) } : {}),
     async dispose() {
       await trunk?.dispose();
       await blood?.dispose();
+      await localiser?.dispose();
       await head.dispose();
     },
   };

@@ -84,7 +84,7 @@ export interface CropOptions extends MaskedSliceOptions {
 }
 
 /** One whole slice through the pipeline, as the model's input (uint8 → [0, 1] happens in the batch). */
-export function preprocessSlice(s: MaskedSlice, o: { size: number; windows: readonly WindowPreset[] }, huOffset = 0, huScale = 1): Image<'uint8'> {
+export function preprocessSlice(s: Pick<MaskedSlice, 'decoded'>, o: { size: number; windows: readonly WindowPreset[] }, huOffset = 0, huScale = 1): Image<'uint8'> {
   return preprocessDecoded(s.decoded, { size: o.size, windows: o.windows, dtype: 'uint8', huOffset, huScale });
 }
 

@@ -12,6 +12,7 @@ import type { Verdict } from '../verdict.js';
 import { computeBleedMask, growCavity, type BleedMaskParams } from './bleed-mask.js';
 import { largestComponent } from '../../preprocess/morphology.js';
 import { computeEdgeDistance, labelRegions, type HemorrhageSubtype } from './regions.js';
+import { anyChannelOf, type LocaliserParams, type SubtypeMap } from './subtype-map.js';
 import { computeAbcOver2Ml, computeSliceSlabs, computeVolumeMl, countLabelPixels, measureDiameters, type VolumeRecord } from './volume.js';
 
 /** Slab thickness assumed when a series has neither positions nor SliceThickness (RSNA's usual 5 mm). */
@@ -42,8 +43,9 @@ export interface KeyImage {
 }
 
 export interface SeriesLocalisation {
-  /** 'segmenter+hu': map ∧ HU range ∧ cavity; 'hu-threshold': HU range ∧ cavity (no segmenter in the model). */
-  method: 'segmenter+hu' | 'hu-threshold';
+  /** 'localiser+hu': the stride-2 subtype localiser's map ∧ HU range ∧ cavity, subtypes from its channels (or the rule);
+   * 'segmenter+hu': the stride-4 blood map ∧ HU range ∧ cavity; 'hu-threshold': HU range ∧ cavity (no segmenter in the model). */
+  method: 'localiser+hu' | 'segmenter+hu' | 'hu-threshold';
   /** Per slice: label map rows·columns (0 none, k → HEMORRHAGE_SUBTYPES[k − 1]). */
   labels: Uint8Array[];
   shapes: [rows: number, columns: number][];
@@ -64,6 +66,10 @@ export interface SeriesLocalisation {
 export interface LocaliseOptions {
   windows: readonly WindowPreset[];
   params: BleedMaskParams;
+  /** The localiser's maps (per slice; undefined where it was not run: those slices fall back to the stride-4 map). */
+  localiser?: { maps: readonly (SubtypeMap | undefined)[]; params: LocaliserParams };
+  /** Draw masks in a negative series too (measurement of the masks apart from the verdict; never in predict). */
+  ignoreVerdict?: boolean;
 }
 
 /** The largest connected region (8-connected) of a label map, as a 0/1 mask, with its subtype code. */
@@ -84,11 +90,15 @@ export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: read
   );
   const labels = slices.map((s, i) => {
     const { rows, columns } = s;
-    if (!verdict.positive) return new Uint8Array(rows * columns);
+    if (!verdict.positive && !o.ignoreVerdict) return new Uint8Array(rows * columns);
+    const fine = o.localiser?.maps[i];
+    // gated out (the stride-4 map stayed under the gate, so its own mask would be empty too)
+    if (o.localiser && !fine) return new Uint8Array(rows * columns);
     const hu = s.readHu();
     const cav = computeSliceCavity(s.image, o.windows);
     const grown = growCavity(cav, o.params.cavityGrowPx);
-    const mask = computeBleedMask(hu, { mask: grown, w: cav.w, h: cav.h }, maps?.[i], o.params);
+    const mapParams = fine && o.localiser ? { ...o.params, mapThreshold: o.localiser.params.threshold } : o.params;
+    const mask = computeBleedMask(hu, { mask: grown, w: cav.w, h: cav.h }, fine ? anyChannelOf(fine) : maps?.[i], mapParams);
     if (!mask.includes(1)) return mask; // most slices of a bleeding series: no regions to type
     const sp = s.pixelSpacing ?? [1, 1];
     return labelRegions({
@@ -102,6 +112,7 @@ export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: read
       pixelAreaMm2: sp[0] * sp[1],
       minAreaMm2: s.pixelSpacing ? o.params.minAreaMm2 : 0,
       hu: hu.data,
+      ...(fine && o.localiser?.params.subtypes === 'channels' ? { subtypeMap: fine } : {}),
     });
   });
   const counts = labels.map(countLabelPixels);
@@ -141,7 +152,7 @@ export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: read
   }));
   const located = HEMORRHAGE_SUBTYPES.filter((_, k) => counts.some((c) => (c[k] as number) > 0));
   return {
-    method: maps ? 'segmenter+hu' : 'hu-threshold',
+    method: o.localiser ? 'localiser+hu' : maps ? 'segmenter+hu' : 'hu-threshold',
     labels,
     shapes: slices.map((s) => [s.rows, s.columns]),
     areaMm2: areaMm2.map((a) => Math.round(a * 10) / 10),

@@ -1,7 +1,8 @@
 /**
- * Connected bleed regions of one slice and the subtype each is given. The shipped segmenter has a
- * single "blood" channel, so a region's subtype is a rule over where it lies and its shape (the
- * radiologist's own first cut), not a learned output:
+ * Connected bleed regions of one slice and the subtype each is given. With the localiser's
+ * per-subtype map (subtype-map.ts) a region takes its channel argmax; without one (the stride-4
+ * `blood.onnx` map has a single "blood" channel) a region's subtype is a rule over where it lies
+ * and its shape (the radiologist's own first cut), not a learned output:
  * - thin (inscribed radius ≤ THIN_MM): subarachnoid (blood in sulci and cisterns);
  * - extra-axial (at least half its pixels within RIM_MM of the cavity edge, the inner table):
  *   a compact lens (area / (π r²) < LENS_ELONGATION, r the inscribed radius) is epidural, a long
@@ -12,6 +13,7 @@
  */
 import { HEMORRHAGE_SUBTYPES, type Subtype } from '../../core/subtypes.js';
 import { labelComponents } from '../../preprocess/morphology.js';
+import { assignRegionSubtypes, type SubtypeMap } from './subtype-map.js';
 
 export type HemorrhageSubtype = Exclude<Subtype, 'any'>;
 
@@ -89,6 +91,8 @@ export interface RegionInput {
   minAreaMm2: number;
   /** HU at source resolution (rows · columns), for the CSF around a region. */
   hu: Float32Array;
+  /** The localiser's per-subtype map of the slice: when given, a region's subtype is its channel argmax, not the rule. */
+  subtypeMap?: SubtypeMap;
 }
 
 /**
@@ -133,11 +137,12 @@ export function labelRegions(r: RegionInput): Uint8Array {
           if (v >= (CSF_HU[0] as number) && v <= (CSF_HU[1] as number)) st.ringCsf++;
         }
     }
+  const fromMap = r.subtypeMap ? assignRegionSubtypes(labels, r.rows, r.columns, sizes.length, r.subtypeMap) : undefined;
   const code = new Uint8Array(sizes.length);
   for (let id = 1; id < sizes.length; id++) {
     const st = stats[id] as RegionStats;
     if (st.size * r.pixelAreaMm2 < r.minAreaMm2) continue;
-    code[id] = HEMORRHAGE_SUBTYPES.indexOf(classifyRegion(st, r)) + 1;
+    code[id] = fromMap ? (fromMap[id] as number) : HEMORRHAGE_SUBTYPES.indexOf(classifyRegion(st, r)) + 1;
   }
   const out = new Uint8Array(r.rows * r.columns);
   for (let i = 0; i < out.length; i++) out[i] = code[labels[i] as number] as number;

@@ -1,6 +1,6 @@
 /**
- * Localisation against ground truth (synthetic studies: `masks/<imageId>.mask.gz` and the
- * per-study `bloodVolumeMl` of `studies.json`, docs/synth.md):
+ * Localisation against ground truth (synthetic studies or lesions inserted into real series:
+ * `masks/<imageId>.mask.gz` and the per-study or per-series `bloodVolumeMl` of `studies.json`, docs/synth.md):
  * - pooled Dice over all slices, for any blood and per subtype (2·|P∩T| / (|P| + |T|); null when
  *   neither side has a pixel of that subtype);
  * - per study the predicted and true total volume, and the median |Δ| in mL and in % (over
@@ -49,8 +49,10 @@ export function createMaskScorer(dataset: string): {
   result(): MaskScores;
 } {
   const tallies: Tally[] = Array.from({ length: 6 }, () => ({ inter: 0, pred: 0, truth: 0 }));
-  const manifest = JSON.parse(readFileSync(join(dataset, 'studies.json'), 'utf8')) as { studies: { studyInstanceUid: string; bloodVolumeMl: Record<HemorrhageSubtype, number> }[] };
-  const trueVolume = new Map(manifest.studies.map((s) => [s.studyInstanceUid, HEMORRHAGE_SUBTYPES.reduce((a, t) => a + s.bloodVolumeMl[t], 0)]));
+  type Truth = { studyInstanceUid: string; bloodVolumeMl: Record<HemorrhageSubtype, number> };
+  // whole synthetic studies list `studies`; lesions inserted into real series (`--insert-into`) list `series`, one study each
+  const manifest = JSON.parse(readFileSync(join(dataset, 'studies.json'), 'utf8')) as { studies?: Truth[]; series?: Truth[] };
+  const trueVolume = new Map((manifest.studies ?? manifest.series ?? []).map((s) => [s.studyInstanceUid, HEMORRHAGE_SUBTYPES.reduce((a, t) => a + s.bloodVolumeMl[t], 0)]));
   const studies: MaskScores['studies'] = [];
   const confusion = Array.from({ length: 5 }, () => [0, 0, 0, 0, 0, 0]);
   let slices = 0;

@@ -52,6 +52,10 @@ export interface ModelCard {
      * order → [1, n, 1, 6], n dynamic, instead of a per-slice head over s−k … s+k (needs context 0). */
     studyHead?: boolean;
   };
+  /** A localisation segmenter in the folder, used for the masks only (never for the verdict): NHWC
+   * [n, size, size, windows] → [n, size/stride, size/stride, 6] probabilities, channels in SUBTYPES
+   * order (five subtypes, then any). Needs trunk.bloodMap (its map gates which slices it runs on). */
+  localiser?: { file: string; architecture: string; stride: number; channels: readonly Subtype[] };
   /** Operating thresholds per label for verdicts (default 0.5), on slice probabilities. */
   thresholds?: Partial<Record<Subtype, number>>;
   /** Threshold on the study score (max over slices of P(any)) for the study verdict; default `thresholds.any`. */
@@ -110,6 +114,11 @@ export function readModelCard(dir: string): ModelCard {
     if (bm !== undefined && (typeof bm.file !== 'string' || !Number.isInteger(bm.stride) || bm.stride < 1 || card.inputSize % bm.stride !== 0 || t?.huFeatures !== true)) {
       bad('trunk.bloodMap needs {file, stride dividing inputSize} and huFeatures: true');
     }
+  }
+  const loc = card.localiser;
+  if (loc !== undefined) {
+    const ok = typeof loc.file === 'string' && Number.isInteger(loc.stride) && loc.stride >= 1 && card.inputSize % loc.stride === 0 && JSON.stringify(loc.channels) === JSON.stringify(SUBTYPES);
+    if (!ok || card.trunk?.bloodMap === undefined) bad(`localiser needs {file, architecture, stride dividing inputSize, channels ${SUBTYPES.join(',')}} and trunk.bloodMap`);
   }
   return card;
 }

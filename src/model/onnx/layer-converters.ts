@@ -146,6 +146,33 @@ function emitConv(ctx: ConvertContext, layer: tf.layers.Layer, x: OnnxValue, cfg
   return emitActivation(ctx, { name: y, rank: 4, kerasShape: outShape }, cfg['activation'], layer.name);
 }
 
+/**
+ * Conv2DTranspose → ONNX ConvTranspose. tfjs' kernel is [kh, kw, cout, cin] (the forward conv's
+ * filter whose input gradient this is); ONNX wants [cin, cout, kh, kw]; both are the adjoint of
+ * the same correlation, so no spatial flip. Only paddings that need no ONNX pads are converted:
+ * 'valid' (out = s·(in − 1) + k) and 'same' with kernel = stride (out = s·in, exact upsampling).
+ */
+function emitConvTranspose(ctx: ConvertContext, layer: tf.layers.Layer, x: OnnxValue, cfg: Config, outShape: readonly (number | null)[]): OnnxValue {
+  const k = pair(cfg['kernelSize'], 1);
+  const s = pair(cfg['strides'], 1);
+  const d = pair(cfg['dilationRate'], 1);
+  if (d[0] !== 1 || d[1] !== 1) throw ichError('ICH_E_EXPORT', `layer ${layer.name}: dilated Conv2DTranspose is not supported`);
+  if (cfg['padding'] === 'same' && (k[0] !== s[0] || k[1] !== s[1])) throw ichError('ICH_E_EXPORT', `layer ${layer.name}: Conv2DTranspose 'same' padding needs kernel = stride (got ${k.join('×')} / ${s.join('×')})`);
+  const w = weightsByName(layer);
+  const kernel = needWeight(w, 'kernel', layer);
+  const [kh, kw, cout, cin] = kernel.shape as [number, number, number, number];
+  const src = kernel.dataSync() as Float32Array;
+  const oihw = new Float32Array(src.length);
+  for (let y = 0; y < kh; y++)
+    for (let xx = 0; xx < kw; xx++)
+      for (let o = 0; o < cout; o++)
+        for (let i = 0; i < cin; i++) oihw[((i * cout + o) * kh + y) * kw + xx] = src[((y * kw + xx) * cout + o) * cin + i] as number;
+  const ins = [x.name, ctx.g.addFloat(`${layer.name}_W`, [cin, cout, kh, kw], oihw)];
+  if (w.has('bias')) ins.push(ctx.g.addFloat(`${layer.name}_B`, [cout], needWeight(w, 'bias', layer).dataSync() as Float32Array));
+  const y = ctx.g.addNode('ConvTranspose', ins, layer.name, { kernel_shape: k, strides: s, pads: [0, 0, 0, 0], group: 1 });
+  return emitActivation(ctx, { name: y, rank: 4, kerasShape: outShape }, cfg['activation'], layer.name);
+}
+
 function emitBatchNorm(ctx: ConvertContext, layer: tf.layers.Layer, x: OnnxValue, cfg: Config, outShape: readonly (number | null)[]): OnnxValue {
   const axis = Number(cfg['axis'] ?? -1);
   if (axis !== -1 && axis !== x.rank - 1) throw ichError('ICH_E_EXPORT', `layer ${layer.name}: BatchNormalization over axis ${axis} (only the channel axis is supported)`);
@@ -223,6 +250,8 @@ export function convertLayer(ctx: ConvertContext, layer: tf.layers.Layer, inputs
     case 'DepthwiseConv2D':
     case 'SeparableConv2D':
       return emitConv(ctx, layer, x, cfg, outShape);
+    case 'Conv2DTranspose':
+      return emitConvTranspose(ctx, layer, x, cfg, outShape);
     case 'BatchNormalization':
       return emitBatchNorm(ctx, layer, x, cfg, outShape);
     case 'Activation':

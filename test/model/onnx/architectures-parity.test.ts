@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../../src/core/random.js';
 import { ARCHITECTURES, buildModel, type ArchitectureName } from '../../../src/model/architectures/index.js';
 import { BLEEDSEG_STRIDE, buildBleedSeg } from '../../../src/model/architectures/bleedseg.js';
+import { BLEEDSEG_FINE_CHANNELS, BLEEDSEG_FINE_STRIDE, buildBleedSegFine } from '../../../src/model/architectures/bleedseg-fine.js';
 import { exportLayersModelToOnnx } from '../../../src/model/onnx/export.js';
 import { createOnnxEngine, createTfjsEngine } from '../../../src/model/onnx/runner.js';
 
@@ -72,4 +73,23 @@ test('ONNX parity: bleedseg (blood segmenter, map output [n, S/4, S/4, 1])', asy
   let maxErr = 0;
   for (let i = 0; i < got.length; i++) maxErr = Math.max(maxErr, Math.abs((got[i] as number) - (expected[i] as number)));
   assert.ok(maxErr <= 1e-5, `bleedseg: max |onnx - tfjs| = ${maxErr}`);
+});
+
+test('ONNX parity: bleedseg-fine (stride 2, 6 channels; transposed convs and additive skips)', async () => {
+  const size = 64;
+  const model = buildBleedSegFine({ channels: 3, size }, createRng(8));
+  randomizeBatchNormStats(model, 9);
+  const rng = createRng(10);
+  const data = new Float32Array(2 * size * size * 3);
+  for (let i = 0; i < data.length; i++) data[i] = rng.next();
+  const batch = { dtype: 'float32' as const, data, shape: [2, size, size, 3] as const };
+  const expected = await createTfjsEngine(model, tf).run(batch);
+  const engine = await createOnnxEngine(exportLayersModelToOnnx(model), { provider: 'cpu', threads: 1 });
+  const got = await engine.run(batch);
+  await engine.dispose();
+  model.dispose();
+  assert.equal(got.length, 2 * (size / BLEEDSEG_FINE_STRIDE) ** 2 * BLEEDSEG_FINE_CHANNELS);
+  let maxErr = 0;
+  for (let i = 0; i < got.length; i++) maxErr = Math.max(maxErr, Math.abs((got[i] as number) - (expected[i] as number)));
+  assert.ok(maxErr <= 1e-5, `bleedseg-fine: max |onnx - tfjs| = ${maxErr}`);
 });

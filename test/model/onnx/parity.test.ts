@@ -111,3 +111,18 @@ test('unsupported layers fail with ICH_E_EXPORT naming the layer', () => {
   const m2 = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [4, 4, 1] }), tf.layers.upSampling2d({ name: 'up' })] });
   assert.throws(() => exportLayersModelToOnnx(m2), /up: tfjs layer type UpSampling2D/);
 });
+
+test('Conv2DTranspose (2×2 stride 2 same, 3×3 stride 2 valid, bias, activation) → ConvTranspose', async () => {
+  const m = tf.sequential({
+    layers: [
+      tf.layers.conv2dTranspose({ inputShape: [5, 7, 3], filters: 4, kernelSize: 2, strides: 2, padding: 'same', useBias: false }),
+      tf.layers.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'valid', activation: 'sigmoid' }),
+    ],
+  });
+  await assertParity(m, [2, 5, 7, 3], 41);
+});
+
+test('Conv2DTranspose with same padding and kernel ≠ stride is refused (ONNX pads would differ)', () => {
+  const m = tf.sequential({ layers: [tf.layers.conv2dTranspose({ inputShape: [4, 4, 1], filters: 1, kernelSize: 3, strides: 2, padding: 'same' })] });
+  assert.throws(() => exportLayersModelToOnnx(m), /kernel = stride/);
+});

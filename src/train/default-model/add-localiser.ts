@@ -1,0 +1,46 @@
+/**
+ * Puts a trained localiser (`bleedseg-fine` ONNX from train-seg-map.js, with its `.json` sidecar)
+ * into an existing model folder as `seg.onnx` and names it in the card (`localiser`, plus
+ * `trainingData.localiser` and a note). Nothing else in the folder changes: the verdict, its
+ * features and their validation stay those of the folder's own build (build-default.js), since
+ * the localiser only draws the masks.
+ *
+ * Run: node dist/src/train/default-model/add-localiser.js --model models/default --seg <seg.onnx> [--summary "<one line>"]
+ */
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ichError } from '../../core/errors.js';
+import { SUBTYPES } from '../../core/subtypes.js';
+import { BLEEDSEG_FINE_STRIDE } from '../../model/architectures/bleedseg-fine.js';
+import { MODEL_CARD_FILE, readModelCard, type ModelCard } from '../../model/card/model-card.js';
+
+export const LOCALISER_FILE = 'seg.onnx';
+
+/** The card with the localiser named in it (pure: the caller writes it). */
+export function withLocaliser(card: ModelCard, info: Record<string, unknown>, summary: string | undefined): ModelCard {
+  const note = `Localiser: ${LOCALISER_FILE} is bleedseg-fine (src/model/architectures/bleedseg-fine.ts; stride 2, five subtype channels + any), used for the masks and volumes only (never the verdict; its subtype channels are optional, region subtypes come from the place/shape rule by default), on the slices of a positive series where blood.onnx's map reaches the gate (src/infer/localise/subtype-map.ts); trained by src/train/default-model/train-seg-map.ts.${summary ? ` ${summary}` : ''}`;
+  return {
+    ...card,
+    localiser: { file: LOCALISER_FILE, architecture: 'bleedseg-fine', stride: BLEEDSEG_FINE_STRIDE, channels: SUBTYPES },
+    trainingData: { ...card.trainingData, localiser: info },
+    notes: [...(card.notes ?? []).filter((n) => !n.startsWith('Localiser:')), note],
+  };
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { model: { type: 'string' }, seg: { type: 'string' }, summary: { type: 'string' } } });
+  if (!values.model || !values.seg) throw ichError('ICH_E_USAGE', '--model <folder> and --seg <seg.onnx> are required');
+  const dir = resolve(values.model);
+  const sidecar = `${values.seg}.json`;
+  const info = existsSync(sidecar) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as Record<string, unknown>) : {};
+  const card = withLocaliser(readModelCard(dir), info, values.summary);
+  copyFileSync(values.seg, join(dir, LOCALISER_FILE));
+  writeFileSync(join(dir, MODEL_CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
+  readModelCard(dir); // the written card passes the checks
+  process.stderr.write(`${dir}: ${LOCALISER_FILE} added and named in ${MODEL_CARD_FILE}\n`);
+}
+
+// a script when run, a module (withLocaliser) when imported by tests
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

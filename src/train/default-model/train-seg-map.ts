@@ -1,0 +1,99 @@
+/**
+ * Trains the default model's localisation segmenter (`bleedseg-fine`, stride 2, five subtype
+ * channels + any; src/model/architectures/bleedseg-fine.ts) on masked slices — lesions inserted
+ * into real negative series (`ichscan synth --insert-into`) and whole synthetic studies — and
+ * exports it to ONNX for the model folder (`seg.onnx`, named by the card's `localiser`; used by
+ * localisation only, the verdict's features still come from `blood.onnx`). Resumable: rerun the
+ * same command after a kill.
+ *
+ * Run: node dist/src/train/default-model/train-seg-map.js --data <synth dir> [--data <dir>]... --val <dir>
+ *        --run <run dir> --out <seg.onnx> [--steps 2000] [--batch 12] [--crop 128] [--lr 0.002]
+ *        [--lr-decay-step N --lr-decay 0.25] [--seed 1] [--backend torch] [--threads 2]
+ * Beside `<out>` it writes `<out>.json` (training sets, schedule, validation losses, seconds).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRng } from '../../core/random.js';
+import { WINDOW_STACKS } from '../../core/windows.js';
+import { buildBleedSegFine, BLEEDSEG_FINE_STRIDE } from '../../model/architectures/bleedseg-fine.js';
+import { initBackend, parseBackendName } from '../../model/engine/index.js';
+import { exportLayersModelToOnnx } from '../../model/onnx/export.js';
+import { readSynthManifest } from './embed-dataset.js';
+import { readSubtypeMaskedSlices, type SubtypeCropOptions, type SubtypeMaskedSlice } from '../subtype-masks.js';
+import { trainSubtypeSegmenter } from '../train-subtype-segmenter.js';
+
+const SIZE = 256;
+const WINDOWS = [...(WINDOW_STACKS['bss'] ?? [])];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string', multiple: true },
+      val: { type: 'string' },
+      run: { type: 'string' },
+      out: { type: 'string' },
+      steps: { type: 'string', default: '2000' },
+      batch: { type: 'string', default: '12' },
+      crop: { type: 'string', default: '128' },
+      lr: { type: 'string', default: '0.002' },
+      'lr-decay-step': { type: 'string' },
+      'lr-decay': { type: 'string', default: '0.25' },
+      'positive-weight': { type: 'string', default: '3' },
+      seed: { type: 'string', default: '1' },
+      'checkpoint-every': { type: 'string', default: '100' },
+      backend: { type: 'string', default: 'torch' },
+      threads: { type: 'string' },
+    },
+  });
+  if (!values.data?.length || !values.val || !values.run || !values.out) throw new Error('--data, --val, --run and --out are required');
+  const backend = parseBackendName(values.backend);
+  await initBackend(backend, values.threads === undefined ? {} : { threads: Number(values.threads) });
+  const so = { size: SIZE, stride: BLEEDSEG_FINE_STRIDE };
+  const train: SubtypeMaskedSlice[] = [];
+  for (const d of values.data) train.push(...(await readSubtypeMaskedSlices(d, so)));
+  const val = await readSubtypeMaskedSlices(values.val, so, 4);
+  const withBlood = train.filter((s) => s.bloodCells.length).length;
+  process.stderr.write(`bleedseg-fine on ${backend}: ${train.length} training slices (${withBlood} with blood), ${val.length} validation slices\n`);
+  const crop: SubtypeCropOptions = { ...so, windows: WINDOWS, crop: Number(values.crop), positiveShare: 0.5, huOffset: 10, huScale: 0.05, zoom: 0.1 };
+  const res = await trainSubtypeSegmenter(train, val, {
+    ...crop,
+    runDir: resolve(values.run),
+    steps: Number(values.steps),
+    batch: Number(values.batch),
+    learningRate: Number(values.lr),
+    ...(values['lr-decay-step'] ? { lrDecayStep: Number(values['lr-decay-step']), lrDecayFactor: Number(values['lr-decay']) } : {}),
+    positiveWeight: Number(values['positive-weight']),
+    seed: Number(values.seed),
+    checkpointEvery: Number(values['checkpoint-every']),
+    stream: process.stderr,
+  });
+  // a fixed-size twin for export (the trained model takes any multiple of 8)
+  const fixed = buildBleedSegFine({ channels: WINDOWS.length, size: SIZE }, createRng(0));
+  fixed.setWeights(res.model.getWeights());
+  mkdirSync(dirname(resolve(values.out)), { recursive: true });
+  writeFileSync(values.out, exportLayersModelToOnnx(fixed, { docString: `bleedseg-fine ${SIZE}px bss, stride ${BLEEDSEG_FINE_STRIDE}, 5 subtypes + any; ${values.steps} steps on ${train.length} slices` }));
+  process.stderr.write(`wrote ${values.out} (validation loss by step: ${JSON.stringify(res.history)}, ${res.seconds.toFixed(0)} s)\n`);
+  const info = {
+    architecture: 'bleedseg-fine',
+    inputSize: SIZE,
+    windows: WINDOWS.map((w) => w.name),
+    stride: BLEEDSEG_FINE_STRIDE,
+    channels: ['epidural', 'intraparenchymal', 'intraventricular', 'subarachnoid', 'subdural', 'any'],
+    backend,
+    trainingSets: values.data.map(readSynthManifest),
+    trainingSlices: train.length,
+    trainingSlicesWithBlood: withBlood,
+    steps: Number(values.steps),
+    batch: Number(values.batch),
+    crop: Number(values.crop),
+    learningRate: Number(values.lr),
+    ...(values['lr-decay-step'] ? { lrDecayStep: Number(values['lr-decay-step']), lrDecay: Number(values['lr-decay']) } : {}),
+    augmentation: 'HU offset U(-10,10), HU scale U(0.95,1.05), zoom U(0.9,1.1), left-right flip; half the crops centred on blood',
+    validationLossByStep: res.history,
+    secondsThisRun: Math.round(res.seconds),
+  };
+  writeFileSync(`${values.out}.json`, `${JSON.stringify(info, null, 2)}\n`);
+}
+
+await main();
