@@ -49,11 +49,20 @@ export function computeBlockFractions(bits: Uint8Array, rows: number, cols: numb
   return out;
 }
 
-/** Reads every slice of a synth folder, sorted by id; `every` keeps every k-th. Throws coded errors naming the file. */
-export async function readMaskedSlices(dir: string, o: MaskedSliceOptions, every = 1): Promise<MaskedSlice[]> {
+/**
+ * Reads every slice of a synth folder (images/ and masks/), sorted by id; `every` keeps every k-th.
+ * `toTarget` turns a slice's full-resolution mask bits into its map target (f = mask pixels per map
+ * cell) and lists the map cells that hold blood. Throws coded errors naming the file.
+ */
+export async function readSliceTargets<T>(
+  dir: string,
+  o: MaskedSliceOptions,
+  every: number,
+  toTarget: (bits: Uint8Array, rows: number, cols: number, f: number) => { target: T; bloodCells: Int32Array },
+): Promise<{ id: string; decoded: DecodedDicom; target: T; bloodCells: Int32Array }[]> {
   const names = readdirSync(join(dir, 'images')).filter((f) => f.endsWith('.dcm')).sort();
   const map = o.size / o.stride;
-  const out: MaskedSlice[] = [];
+  const out: { id: string; decoded: DecodedDicom; target: T; bloodCells: Int32Array }[] = [];
   for (const [k, name] of names.entries()) {
     if (k % every) continue;
     const id = name.slice(0, -4);
@@ -62,14 +71,21 @@ export async function readMaskedSlices(dir: string, o: MaskedSliceOptions, every
     const m = decodeSliceMask(readFileSync(file), file);
     const f = m.rows / map;
     if (!Number.isInteger(f) || m.columns / map !== f) throw ichError('ICH_E_BAD_LABELS', `mask ${m.rows}×${m.columns} does not tile a ${map}×${map} map`, { file });
-    const target = computeBlockFractions(m.bits, m.rows, m.columns, f);
+    out.push({ id, decoded, ...toTarget(m.bits, m.rows, m.columns, f) });
+  }
+  return out;
+}
+
+/** Reads every slice of a synth folder with its blood-fraction map target, sorted by id; `every` keeps every k-th. */
+export async function readMaskedSlices(dir: string, o: MaskedSliceOptions, every = 1): Promise<MaskedSlice[]> {
+  return readSliceTargets(dir, o, every, (bits, rows, cols, f) => {
+    const target = computeBlockFractions(bits, rows, cols, f);
     const cells: number[] = [];
     target.forEach((v, i) => {
       if (v > 0) cells.push(i);
     });
-    out.push({ id, decoded, target, bloodCells: Int32Array.from(cells) });
-  }
-  return out;
+    return { target, bloodCells: Int32Array.from(cells) };
+  });
 }
 
 export interface CropOptions extends MaskedSliceOptions {

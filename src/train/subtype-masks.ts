@@ -9,14 +9,10 @@
  * the model size, then are resampled bilinearly by the zoom factor; the target is resampled the
  * same way at the map's resolution, so image and target stay aligned (tested).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ichError } from '../core/errors.js';
 import type { Rng } from '../core/random.js';
 import type { Batch } from '../core/tensor.js';
-import { readDicomFile, type DecodedDicom } from '../dicom/index.js';
-import { decodeSliceMask } from '../synth/index.js';
-import { preprocessSlice, type CropOptions, type MaskedSliceOptions } from './blood-masks.js';
+import type { DecodedDicom } from '../dicom/index.js';
+import { preprocessSlice, readSliceTargets, type CropOptions, type MaskedSliceOptions } from './blood-masks.js';
 
 /** Target channels: the five subtype bits of the mask file (bit k → channel k), then any blood. */
 export const SUBTYPE_TARGET_CHANNELS = 6;
@@ -49,25 +45,14 @@ export function computeSubtypeFractions(bits: Uint8Array, rows: number, cols: nu
   return out;
 }
 
-/** Reads every slice of a synth folder, sorted by id; `every` keeps every k-th. Throws coded errors naming the file. */
+/** Reads every slice of a synth folder with its per-subtype map target, sorted by id; `every` keeps every k-th. */
 export async function readSubtypeMaskedSlices(dir: string, o: MaskedSliceOptions, every = 1): Promise<SubtypeMaskedSlice[]> {
-  const names = readdirSync(join(dir, 'images')).filter((f) => f.endsWith('.dcm')).sort();
-  const map = o.size / o.stride;
-  const out: SubtypeMaskedSlice[] = [];
-  for (const [k, name] of names.entries()) {
-    if (k % every) continue;
-    const id = name.slice(0, -4);
-    const decoded = await readDicomFile(join(dir, 'images', name));
-    const file = join(dir, 'masks', `${id}.mask.gz`);
-    const m = decodeSliceMask(readFileSync(file), file);
-    const f = m.rows / map;
-    if (!Number.isInteger(f) || m.columns / map !== f) throw ichError('ICH_E_BAD_LABELS', `mask ${m.rows}×${m.columns} does not tile a ${map}×${map} map`, { file });
-    const target = computeSubtypeFractions(m.bits, m.rows, m.columns, f);
+  return readSliceTargets(dir, o, every, (bits, rows, cols, f) => {
+    const target = computeSubtypeFractions(bits, rows, cols, f);
     const cells: number[] = [];
-    for (let i = 0; i < map * map; i++) if ((target[i * SUBTYPE_TARGET_CHANNELS + 5] as number) > 0) cells.push(i);
-    out.push({ id, decoded, target, bloodCells: Int32Array.from(cells) });
-  }
-  return out;
+    for (let i = 0; i < target.length / SUBTYPE_TARGET_CHANNELS; i++) if ((target[i * SUBTYPE_TARGET_CHANNELS + 5] as number) > 0) cells.push(i);
+    return { target, bloodCells: Int32Array.from(cells) };
+  });
 }
 
 export interface SubtypeCropOptions extends CropOptions {
