@@ -11,6 +11,7 @@ import { createProgress } from '../core/progress.js';
 import { createRng, type Rng } from '../core/random.js';
 import { buildBleedSeg } from '../model/architectures/bleedseg.js';
 import { drawCropBatch, preprocessSlice, type CropOptions, type MaskedSlice } from './blood-masks.js';
+import type { Batch } from '../core/tensor.js';
 import { initialTrainerState, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
 import { trainStep } from './step.js';
 
@@ -33,6 +34,8 @@ export interface SegmenterTrainResult {
   model: tf.LayersModel;
   /** Validation loss at each checkpoint: [step, loss]. */
   history: [number, number][];
+  /** Training loss of every step run in this call (not across resumes). */
+  losses: number[];
   seconds: number;
 }
 
@@ -52,64 +55,108 @@ export function weightedPixelBce(y: tf.Tensor, p: tf.Tensor, positiveWeight: num
   });
 }
 
-/** Step `step`'s own RNG: crops depend on (seed, step) only, so resuming repeats them exactly. */
-function stepRng(seed: number, step: number): Rng {
-  return createRng((seed * 1_000_003 + step * 7919) >>> 0);
+/**
+ * What differs between the segmenters one trainer serves: the network, the output channels `K`,
+ * how a training batch is drawn, how a slice's target becomes floats in [0, 1] (`m` × `m` × K), and
+ * a salt of the per-step RNG (kept per segmenter, so a run repeats the batches it always drew).
+ */
+export interface SegmenterSpec<S extends { decoded: MaskedSlice['decoded'] }> {
+  label: string;
+  outputChannels: number;
+  build: (rng: Rng) => tf.LayersModel;
+  drawBatch: (slices: readonly S[], n: number, rng: Rng) => { x: Batch<'float32'>; y: Float32Array };
+  writeTarget: (s: S, out: Float32Array, offset: number) => void;
+  rngSalt: number;
 }
 
-/** Whole-slice validation loss (no jitter, no flip), in batches of 4. */
-export function computeValidationLoss(model: tf.LayersModel, val: readonly MaskedSlice[], o: CropOptions, positiveWeight: number): number {
+/** Step `step`'s own RNG: crops depend on (seed, step) only, so resuming repeats them exactly. */
+function stepRng(seed: number, step: number, salt: number): Rng {
+  return createRng((seed * 1_000_003 + step * 7919 + salt) >>> 0);
+}
+
+/** Whole-slice validation loss (no jitter, no flip, no zoom), in batches of 4. */
+export function computeSegmenterValidationLoss<S extends { decoded: MaskedSlice['decoded'] }>(
+  spec: Pick<SegmenterSpec<S>, 'outputChannels' | 'writeTarget'>,
+  model: tf.LayersModel,
+  val: readonly S[],
+  o: CropOptions,
+  positiveWeight: number,
+): number {
+  const C = o.windows.length;
+  const K = spec.outputChannels;
+  const map = o.size / o.stride;
   let sum = 0;
   for (let i = 0; i < val.length; i += 4) {
     const part = val.slice(i, i + 4);
-    const C = o.windows.length;
     const x = new Float32Array(part.length * o.size * o.size * C);
     part.forEach((s, b) => {
       const img = preprocessSlice(s, o);
       for (let k = 0; k < img.data.length; k++) x[b * img.data.length + k] = (img.data[k] as number) / 255;
     });
-    const map = o.size / o.stride;
-    const y = new Float32Array(part.length * map * map);
-    part.forEach((s, b) => y.set(s.target, b * map * map));
-    const loss = tf.tidy(() => weightedPixelBce(tf.tensor4d(y, [part.length, map, map, 1]), model.apply(tf.tensor4d(x, [part.length, o.size, o.size, C])) as tf.Tensor, positiveWeight));
+    const y = new Float32Array(part.length * map * map * K);
+    part.forEach((s, b) => spec.writeTarget(s, y, b * map * map * K));
+    const loss = tf.tidy(() => weightedPixelBce(tf.tensor4d(y, [part.length, map, map, K]), model.apply(tf.tensor4d(x, [part.length, o.size, o.size, C])) as tf.Tensor, positiveWeight));
     sum += (loss.dataSync()[0] as number) * part.length;
     loss.dispose();
   }
   return sum / Math.max(1, val.length);
 }
 
-/** Trains (or resumes) in `runDir`; the wasm or cpu backend must be initialised. */
-export async function trainSegmenter(train: readonly MaskedSlice[], val: readonly MaskedSlice[], o: SegmenterTrainOptions): Promise<SegmenterTrainResult> {
+/** Trains (or resumes) `spec`'s segmenter in `runDir` on the initialised backend (wasm, cpu or torch). */
+export async function runSegmenterTraining<S extends { decoded: MaskedSlice['decoded'] }>(spec: SegmenterSpec<S>, train: readonly S[], val: readonly S[], o: SegmenterTrainOptions): Promise<SegmenterTrainResult> {
   const t0 = performance.now();
   const ck = existsSync(o.runDir) ? await loadCheckpoint(o.runDir) : undefined;
-  const model = ck?.model ?? buildBleedSeg({ channels: o.windows.length, size: null }, createRng(o.seed));
+  const model = ck?.model ?? spec.build(createRng(o.seed));
   const optimizer = tf.train.adam(o.learningRate);
   const state: SegmenterState = { history: [], ...(ck?.state ?? initialTrainerState()) };
   if (ck) await ck.restoreOptimizer(optimizer);
   const history = state.history;
-  const loss = (y: tf.Tensor, p: tf.Tensor): tf.Scalar => weightedPixelBce(y, p, o.positiveWeight);
-  const progress = createProgress({ label: 'train bleedseg', total: o.steps, unit: 'steps', ...(o.stream ? { stream: o.stream } : {}) });
-  progress.tick(state.globalStep);
   const cm = o.crop / o.stride;
+  const K = spec.outputChannels;
+  const losses: number[] = [];
+  const progress = createProgress({ label: `train ${spec.label}`, total: o.steps, unit: 'steps', ...(o.stream ? { stream: o.stream } : {}) });
+  progress.tick(state.globalStep);
   let tMark = performance.now(); // training seconds accumulate in the checkpoint across resumes
   while (state.globalStep < o.steps) {
     // the rate depends on the step only, so a resumed run follows the same schedule
     const decayed = o.lrDecayStep !== undefined && state.globalStep >= o.lrDecayStep;
     (optimizer as unknown as { learningRate: number }).learningRate = o.learningRate * (decayed ? (o.lrDecayFactor ?? 1) : 1);
-    const { x, y } = drawCropBatch(train, o.batch, o, stepRng(o.seed, state.globalStep));
-    trainStep(model, optimizer, (yt, yp) => loss(tf.reshape(yt, [o.batch, cm, cm, 1]), yp), [{ x, y }]);
+    const { x, y } = spec.drawBatch(train, o.batch, stepRng(o.seed, state.globalStep, spec.rngSalt));
+    losses.push(trainStep(model, optimizer, (yt, yp) => weightedPixelBce(tf.reshape(yt, [o.batch, cm, cm, K]), yp, o.positiveWeight), [{ x, y }]));
     state.globalStep++;
     progress.tick();
     if (state.globalStep % o.checkpointEvery === 0 || state.globalStep === o.steps) {
-      const v = computeValidationLoss(model, val, o, o.positiveWeight);
+      const v = computeSegmenterValidationLoss(spec, model, val, o, o.positiveWeight);
       history.push([state.globalStep, v]);
       state.finished = state.globalStep === o.steps;
       state.trainSeconds += (performance.now() - tMark) / 1000;
       tMark = performance.now();
       await saveCheckpoint(o.runDir, model, optimizer, state);
-      o.stream?.write(`step ${state.globalStep}: validation loss ${v.toFixed(4)}\n`);
+      o.stream?.write(`step ${state.globalStep}: validation loss ${v.toFixed(4)}, last train loss ${(losses[losses.length - 1] ?? NaN).toFixed(4)}\n`);
     }
   }
   progress.finish();
-  return { model, history, seconds: (performance.now() - t0) / 1000 };
+  return { model, history, losses, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The stride-4 blood segmenter (`bleedseg`, one channel). */
+function bleedSegSpec(o: CropOptions): SegmenterSpec<MaskedSlice> {
+  return {
+    label: 'bleedseg',
+    outputChannels: 1,
+    build: (rng) => buildBleedSeg({ channels: o.windows.length, size: null }, rng),
+    drawBatch: (slices, n, rng) => drawCropBatch(slices, n, o, rng),
+    writeTarget: (s, out, offset) => out.set(s.target, offset),
+    rngSalt: 0,
+  };
+}
+
+/** Whole-slice validation loss of the blood segmenter. */
+export function computeValidationLoss(model: tf.LayersModel, val: readonly MaskedSlice[], o: CropOptions, positiveWeight: number): number {
+  return computeSegmenterValidationLoss(bleedSegSpec(o), model, val, o, positiveWeight);
+}
+
+/** Trains (or resumes) the blood segmenter in `runDir`. */
+export async function trainSegmenter(train: readonly MaskedSlice[], val: readonly MaskedSlice[], o: SegmenterTrainOptions): Promise<SegmenterTrainResult> {
+  return runSegmenterTraining(bleedSegSpec(o), train, val, o);
 }
