@@ -56,11 +56,10 @@ for (const name of Object.keys(ARCHITECTURES) as ArchitectureName[]) {
   });
 }
 
-test('ONNX parity: bleedseg (blood segmenter, map output [n, S/4, S/4, 1])', async () => {
+/** A segmenter's ONNX export against tfjs on two random 64² slices: `perSlice` map values each, within 1e-5. */
+async function assertSegmenterParity(name: string, model: tf.LayersModel, dataSeed: number, perSlice: (size: number) => number): Promise<void> {
   const size = 64;
-  const model = buildBleedSeg({ channels: 3, size }, createRng(5));
-  randomizeBatchNormStats(model, 6);
-  const rng = createRng(7);
+  const rng = createRng(dataSeed);
   const data = new Float32Array(2 * size * size * 3);
   for (let i = 0; i < data.length; i++) data[i] = rng.next();
   const batch = { dtype: 'float32' as const, data, shape: [2, size, size, 3] as const };
@@ -69,27 +68,20 @@ test('ONNX parity: bleedseg (blood segmenter, map output [n, S/4, S/4, 1])', asy
   const got = await engine.run(batch);
   await engine.dispose();
   model.dispose();
-  assert.equal(got.length, 2 * (size / BLEEDSEG_STRIDE) ** 2);
+  assert.equal(got.length, 2 * perSlice(size));
   let maxErr = 0;
   for (let i = 0; i < got.length; i++) maxErr = Math.max(maxErr, Math.abs((got[i] as number) - (expected[i] as number)));
-  assert.ok(maxErr <= 1e-5, `bleedseg: max |onnx - tfjs| = ${maxErr}`);
+  assert.ok(maxErr <= 1e-5, `${name}: max |onnx - tfjs| = ${maxErr}`);
+}
+
+test('ONNX parity: bleedseg (blood segmenter, map output [n, S/4, S/4, 1])', async () => {
+  const model = buildBleedSeg({ channels: 3, size: 64 }, createRng(5));
+  randomizeBatchNormStats(model, 6);
+  await assertSegmenterParity('bleedseg', model, 7, (size) => (size / BLEEDSEG_STRIDE) ** 2);
 });
 
 test('ONNX parity: bleedseg-fine (stride 2, 6 channels; transposed convs and additive skips)', async () => {
-  const size = 64;
-  const model = buildBleedSegFine({ channels: 3, size }, createRng(8));
+  const model = buildBleedSegFine({ channels: 3, size: 64 }, createRng(8));
   randomizeBatchNormStats(model, 9);
-  const rng = createRng(10);
-  const data = new Float32Array(2 * size * size * 3);
-  for (let i = 0; i < data.length; i++) data[i] = rng.next();
-  const batch = { dtype: 'float32' as const, data, shape: [2, size, size, 3] as const };
-  const expected = await createTfjsEngine(model, tf).run(batch);
-  const engine = await createOnnxEngine(exportLayersModelToOnnx(model), { provider: 'cpu', threads: 1 });
-  const got = await engine.run(batch);
-  await engine.dispose();
-  model.dispose();
-  assert.equal(got.length, 2 * (size / BLEEDSEG_FINE_STRIDE) ** 2 * BLEEDSEG_FINE_CHANNELS);
-  let maxErr = 0;
-  for (let i = 0; i < got.length; i++) maxErr = Math.max(maxErr, Math.abs((got[i] as number) - (expected[i] as number)));
-  assert.ok(maxErr <= 1e-5, `bleedseg-fine: max |onnx - tfjs| = ${maxErr}`);
+  await assertSegmenterParity('bleedseg-fine', model, 10, (size) => (size / BLEEDSEG_FINE_STRIDE) ** 2 * BLEEDSEG_FINE_CHANNELS);
 });
