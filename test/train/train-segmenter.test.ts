@@ -14,6 +14,7 @@ import { initBackend } from '../../src/model/engine/index.js';
 import { generateSynthDataset } from '../../src/synth/index.js';
 import { readMaskedSlices, type MaskedSlice } from '../../src/train/blood-masks.js';
 import { computeValidationLoss, trainSegmenter, weightedPixelBce, type SegmenterTrainOptions } from '../../src/train/train-segmenter.js';
+import { maxWeightDiff } from '../helpers/weight-diff.js';
 
 let dir = '';
 let slices: MaskedSlice[] = [];
@@ -43,13 +44,7 @@ test('training lowers the validation loss; a resumed run equals an uninterrupted
   // b: killed after its step-5 checkpoint (a first call asked for 5 steps), then resumed to 10
   await trainSegmenter(slices, slices, base(join(dir, 'b'), 5));
   const b = await trainSegmenter(slices, slices, base(join(dir, 'b'), 10));
-  const wa = a.model.getWeights();
-  const wb = b.model.getWeights();
-  let maxDiff = 0;
-  wa.forEach((t, i) => {
-    const u = (wb[i] as tf.Tensor).dataSync();
-    t.dataSync().forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - (u[j] as number)))));
-  });
+  const maxDiff = maxWeightDiff(a.model, b.model);
   // not bit-equal: tfjs restores Adam's β^t as pow(β, t + 1) where the run multiplied t times (float32);
   // a resume that lost the Adam moments or replayed other crops differs by ~lr = 3e-3
   assert.ok(maxDiff < 1e-4, `resumed weights differ by ${maxDiff}`);

@@ -16,6 +16,7 @@ import { generateSynthDataset } from '../../src/synth/index.js';
 import { readSubtypeMaskedSlices, type SubtypeMaskedSlice } from '../../src/train/subtype-masks.js';
 import { computeSubtypeValidationLoss, trainSubtypeSegmenter, type SubtypeSegmenterTrainOptions } from '../../src/train/train-subtype-segmenter.js';
 import { initTorchForTests, torchSkipReason } from '../model/engine/torch-compare.js';
+import { maxWeightDiff } from '../helpers/weight-diff.js';
 
 let dir = '';
 let slices: SubtypeMaskedSlice[] = [];
@@ -36,13 +37,7 @@ async function checkDeterministicAndLearning(tag: string): Promise<void> {
   const b = await trainSubtypeSegmenter(slices, slices, base(join(dir, `${tag}-b`), 6));
   assert.equal(a.losses.length, 6);
   a.losses.forEach((l, i) => assert.ok(Math.abs(l - (b.losses[i] as number)) <= 1e-5 * Math.max(1, l), `step ${i}: ${l} vs ${b.losses[i]}`));
-  const wa = a.model.getWeights();
-  const wb = b.model.getWeights();
-  let maxDiff = 0;
-  wa.forEach((t, i) => {
-    const u = (wb[i] as tf.Tensor).dataSync();
-    t.dataSync().forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - (u[j] as number)))));
-  });
+  const maxDiff = maxWeightDiff(a.model, b.model);
   assert.ok(maxDiff <= 1e-5, `same seed, weights differ by ${maxDiff}`);
   const fresh = await trainSubtypeSegmenter(slices, slices, base(join(dir, `${tag}-c`), 0));
   const o = base('', 0);
