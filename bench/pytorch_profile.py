@@ -11,10 +11,9 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_train import InceptionV3  # noqa: E402
+from pytorch_train import InceptionV3, make_step  # noqa: E402
 
 
 def main():
@@ -32,16 +31,7 @@ def main():
     y = (torch.rand(a.batch, 6) < 0.2).float()
     opt = torch.optim.Adam(model.parameters(), 1e-4)
 
-    def step():
-        if a.infer:
-            with torch.no_grad():
-                model(x)
-            return
-        opt.zero_grad()
-        F.binary_cross_entropy(model(x), y).backward()
-        opt.step()
-
-    model.eval() if a.infer else model.train()
+    step = make_step(model, x, y, opt, a.infer)
     step()
     t0 = time.perf_counter()
     step()

@@ -119,6 +119,21 @@ class SimpleCnn(nn.Module):
         return torch.sigmoid(self.fc2(self.drop(F.relu(self.fc1(x.flatten(1))))))
 
 
+def make_step(model, x, y, opt, infer):
+    """One timed unit: an eval-mode forward (infer) or a full Adam training step on BCE; sets the mode."""
+    model.eval() if infer else model.train()
+
+    def step():
+        if infer:
+            with torch.no_grad():
+                model(x)
+            return
+        opt.zero_grad()
+        F.binary_cross_entropy(model(x), y).backward()
+        opt.step()
+    return step
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--model', default='inceptionv3')
@@ -139,17 +154,7 @@ def main():
         x = x.contiguous(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), 1e-4)
 
-    def step():
-        if a.infer:
-            with torch.no_grad():
-                model(x)
-            return
-        opt.zero_grad()
-        loss = F.binary_cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-
-    model.eval() if a.infer else model.train()
+    step = make_step(model, x, y, opt, a.infer)
     step()  # warm-up
     times = []
     for _ in range(a.steps):
