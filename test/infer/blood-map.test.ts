@@ -25,11 +25,11 @@ import { openScorer } from '../../src/infer/scorer.js';
 import { computeBloodMaps, stackEmbeddings } from '../../src/model/features/slice-context.js';
 import { applyLogisticHead } from '../../src/train/default-model/logistic.js';
 
-/** An 8×8 slice whose cavity is the left half (x < 4). */
+/** An 8×8 slice whose cavity (and features' mask) is the left half (x < 4). */
 function halfCavity(): SliceCavity {
   const cavityMask = new Uint8Array(64);
   for (let y = 0; y < 8; y++) for (let x = 0; x < 4; x++) cavityMask[y * 8 + x] = 1;
-  return { w: 8, h: 8, hu: new Float32Array(64), bone: new Uint8Array(64), boneCount: 0, cavityMask };
+  return { w: 8, h: 8, hu: new Float32Array(64), bone: new Uint8Array(64), boneCount: 0, cavityMask, featureMask: cavityMask };
 }
 
 test('cavity cells: a cell counts when any pixel of its block is in the cavity', () => {

@@ -15,13 +15,13 @@ export const BLOOD_MAP_FEATURE_NAMES = ['bloodCellsLog', 'bloodMaxSmoothP', 'blo
 export const BLOOD_MAP_FEATURES = BLOOD_MAP_FEATURE_NAMES.length;
 export const BLOOD_MAP_SERIES_FEATURES = 1;
 
-/** Per cell: 1 when any pixel of its block lies in the cavity. */
+/** Per cell: 1 when any pixel of its block lies in the features' mask (featureMask: what the shipped head learned from). */
 export function computeCavityCells(cav: SliceCavity, mh: number, mw: number): Uint8Array {
   const sy = cav.h / mh;
   const sx = cav.w / mw;
   const out = new Uint8Array(mh * mw);
   for (let y = 0; y < cav.h; y++)
-    for (let x = 0; x < cav.w; x++) if (cav.cavityMask[y * cav.w + x]) out[Math.floor(y / sy) * mw + Math.floor(x / sx)] = 1;
+    for (let x = 0; x < cav.w; x++) if (cav.featureMask[y * cav.w + x]) out[Math.floor(y / sy) * mw + Math.floor(x / sx)] = 1;
   return out;
 }
 

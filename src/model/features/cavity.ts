@@ -13,13 +13,16 @@ import { floodFromBorder } from '../../preprocess/morphology.js';
 /** Bone dilation before the fill (pixels at 256 px ≈ 0.9 mm each): closes gaps, removes the partial-volume band. */
 const CLOSE = 3;
 
-/** Binary erosion by r pixels with a square element: a 1-D min along x, then along y (separable). */
-export function erode(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  return erodeAlong(erodeAlong(m, w, h, r, 'x'), w, h, r, 'y');
+/**
+ * Binary erosion by r pixels with a square element: a 1-D min along x, then along y (separable).
+ * Pixels outside the image count as `outside` (0 by default).
+ */
+export function erode(m: Uint8Array, w: number, h: number, r: number, outside: 0 | 1 = 0): Uint8Array {
+  return erodeAlong(erodeAlong(m, w, h, r, 'x', outside), w, h, r, 'y', outside);
 }
 
-/** 1-D binary erosion along one axis; pixels outside the image count as 0. */
-function erodeAlong(m: Uint8Array, w: number, h: number, r: number, axis: 'x' | 'y'): Uint8Array {
+/** 1-D binary erosion along one axis. */
+function erodeAlong(m: Uint8Array, w: number, h: number, r: number, axis: 'x' | 'y', outside: 0 | 1): Uint8Array {
   // A pixel survives when the run of 1s through it reaches r pixels both ways: one forward and one
   // backward pass counting run lengths, O(n) whatever r (the windowed minimum was O(n·r)).
   const out = new Uint8Array(w * h);
@@ -29,12 +32,14 @@ function erodeAlong(m: Uint8Array, w: number, h: number, r: number, axis: 'x' | 
   const run = new Int32Array(len);
   for (let l = 0; l < lines; l++) {
     const base = axis === 'x' ? l * w : l;
-    let c = 0;
+    // a run that starts at the image's edge continues outside it when outside pixels count as 1
+    const edgeRun = outside ? r + 1 : 0;
+    let c = edgeRun;
     for (let p = 0; p < len; p++) {
       c = m[base + p * step] ? c + 1 : 0;
       run[p] = c;
     }
-    c = 0;
+    c = edgeRun;
     for (let p = len - 1; p >= 0; p--) {
       c = m[base + p * step] ? c + 1 : 0;
       if ((run[p] as number) > r && c > r) out[base + p * step] = 1;
@@ -56,7 +61,15 @@ export interface SliceCavity {
   hu: Float32Array;
   bone: Uint8Array;
   boneCount: number;
+  /** The cranial cavity: 1 inside the skull, away from bone (masks, the localiser's crop). */
   cavityMask: Uint8Array;
+  /**
+   * What the shipped head's HU and blood-map features read: every pixel more than CLOSE pixels
+   * from bone and from the frame's edge — meant to be the cavity, but until 2 Dec 2026 the flood
+   * below could never start (the erosion made the frame's edge a wall), so this is what the head
+   * learned from; it stays until the head is retrained on `cavityMask`.
+   */
+  featureMask: Uint8Array;
 }
 
 /**
@@ -101,10 +114,13 @@ function findSliceCavity(img: Image<'uint8'>, windows: readonly WindowPreset[]):
     if (bone[i]) boneCount++;
     else notBone[i] = 1;
   }
-  const far = erode(notBone, w, h, CLOSE); // 1 = far from bone; 0 = bone dilated by CLOSE
+  // Outside the frame is air (not bone), so the fill starts from the frame's edge; the features'
+  // mask (outside = 0) is the old erosion, whose edge ring stopped the fill (see featureMask).
+  const far = erode(notBone, w, h, CLOSE, 1); // 1 = far from bone; 0 = bone dilated by CLOSE
+  const featureMask = erode(notBone, w, h, CLOSE, 0);
   const outside = floodFromBorder(far, h, w);
   const cavityMask = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (far[i] && !outside[i]) cavityMask[i] = 1;
-  return { w, h, hu, bone, boneCount, cavityMask };
+  return { w, h, hu, bone, boneCount, cavityMask, featureMask };
 }
 

@@ -31,7 +31,8 @@ const RIM = 6;
  * blood map's slice features (blood-map.ts) when the segmenter's map of the slice is given. */
 export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowPreset[], bloodMap?: Plane): Float32Array {
   const cav = computeSliceCavity(img, windows);
-  const { w, h, hu, boneCount, cavityMask } = cav;
+  // featureMask: the region the shipped head was trained on (cavity.ts)
+  const { w, h, hu, boneCount, featureMask: cavityMask } = cav;
   const n = h * w;
   const rowLo = new Int32Array(h).fill(w);
   const rowHi = new Int32Array(h).fill(-1);
