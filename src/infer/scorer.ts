@@ -14,6 +14,9 @@ import { ensureDerivedTrunk } from '../model/onnx/derive-trunk.js';
 import { computeHuFeatureRows, countHuRowFeatures } from '../model/features/hu-features.js';
 import { runStudyHead, splitBySpacing } from './study-sequence.js';
 import { computeSubtypeMaps, type SubtypeMap } from './localise/subtype-map.js';
+import { computeLocaliserCrop, LOCALISER_SIZE_MULTIPLE } from './localise/localiser-crop.js';
+import { computeSliceCavity } from '../model/features/cavity.js';
+import { hasFreeSpatialDims } from '../model/onnx/relax-dims.js';
 
 const K = 6;
 
@@ -35,7 +38,7 @@ export interface SeriesScorer {
    * (flip TTA averages the map with the mirrored-back map of the flipped slice). */
   scoreSeriesWithMaps(images: readonly Image<'uint8'>[], opts?: ScoreOptions): Promise<SeriesScores>;
   /** The card's localiser maps of slices `idx` (same order; flip TTA when asked); undefined when the model has none. */
-  localiseSlices?(images: readonly Image<'uint8'>[], idx: readonly number[], tta: boolean): Promise<SubtypeMap[]>;
+  localiseSlices?(images: readonly Image<'uint8'>[], idx: readonly number[], tta: boolean, cropMarginPx?: number): Promise<SubtypeMap[]>;
   dispose(): Promise<void>;
 }
 
@@ -84,7 +87,7 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
     const scoreSeries = async (images: readonly Image<'uint8'>[], so: ScoreOptions = {}): Promise<Float32Array> => {
       checkImages(images, card);
       const table = neighbourTable(images.length, card.context, so.z, card.contextSpacingMm);
-      const run = (flip: boolean): Promise<Float32Array> => runBatched(engine, images.length, batch, K, (idx) => buildContextBatch(images, idx, card.context, flip, table));
+      const run = (flip: boolean): Promise<Float32Array> => runBatched(engine, images.length, batch, K, (idx, scratch) => buildContextBatch(images, idx, card.context, flip, table, scratch));
       const p = await run(false);
       return so.tta ? average(p, await run(true)) : p;
     };
@@ -119,7 +122,7 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
     checkImages(images, card);
     const n = images.length;
     const score = async (flip: boolean): Promise<SeriesScores> => {
-      let emb = trunk ? await runBatched(trunk, n, batch, Ft, (idx) => buildContextBatch(images, idx, 0, flip)) : new Float32Array(0);
+      let emb = trunk ? await runBatched(trunk, n, batch, Ft, (idx, scratch) => buildContextBatch(images, idx, 0, flip, undefined, scratch)) : new Float32Array(0);
       let maps: Plane[] | undefined;
       if (trunkSpec.huFeatures) {
         maps = blood && bloodSpec ? await computeBloodMaps(blood, images, bloodSpec.stride, flip, batch) : undefined;
@@ -141,7 +144,19 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
     engineName: trunk?.name ?? blood?.name ?? 'onnxruntime-cpu (head only)',
     scoreSeries: async (images, so = {}) => (await scoreSeriesWithMaps(images, so)).probabilities,
     scoreSeriesWithMaps,
-    ...(localiser && locSpec ? { localiseSlices: (images: readonly Image<'uint8'>[], idx: readonly number[], tta: boolean) => computeSubtypeMaps(localiser, images, idx, locSpec.stride, tta) } : {}),
+    ...(localiser && locSpec
+      ? {
+          localiseSlices: (images: readonly Image<'uint8'>[], idx: readonly number[], tta: boolean, cropMarginPx?: number) => {
+            // a crop only where the exported model takes any size (older folders' localisers take 256² only)
+            const multiple = LOCALISER_SIZE_MULTIPLE[locSpec.architecture];
+            const crop =
+              cropMarginPx !== undefined && multiple !== undefined && hasFreeSpatialDims(localiser.inputShape)
+                ? computeLocaliserCrop(idx.map((i) => computeSliceCavity(images[i] as Image<'uint8'>, card.windows)), card.inputSize, cropMarginPx, multiple)
+                : null;
+            return computeSubtypeMaps(localiser, images, idx, locSpec.stride, tta, 4, crop);
+          },
+        }
+      : {}),
     async dispose() {
       await trunk?.dispose();
       await blood?.dispose();

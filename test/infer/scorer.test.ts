@@ -27,6 +27,12 @@ test('flip mirrors x and keeps channels', () => {
   assert.deepEqual([...b.data].map((x) => Math.round(x * 255)), [2, 3, 0, 1]);
 });
 
+test('every byte becomes exactly the float32 of v / 255 (the model saw these values in training)', () => {
+  const img: Image<'uint8'> = { dtype: 'uint8', data: Uint8Array.from({ length: 256 }, (_, v) => v), shape: [1, 256, 1] };
+  const b = buildContextBatch([img], [0], 0, false);
+  for (let v = 0; v < 256; v++) assert.equal(b.data[v], Math.fround(v / 255), `byte ${v}`);
+});
+
 test('stackEmbeddings concatenates neighbours s-1, s, s+1', () => {
   const emb = Float32Array.from([1, 2, 3, 4, 5, 6]); // 3 slices × 2 features
   const t = stackEmbeddings(emb, 3, 2, 1, [0, 1]);
