@@ -8,7 +8,8 @@
 import { ichError } from '../../core/errors.js';
 import type { Image, Plane } from '../../core/tensor.js';
 import type { InferenceEngine } from '../../model/onnx/runner.js';
-import { buildContextBatch } from '../../model/features/slice-context.js';
+import { buildContextBatch, createBatchScratch } from '../../model/features/slice-context.js';
+import { cropImage, type CropBox } from './localiser-crop.js';
 
 /** Channels of the localiser's output. */
 export const SUBTYPE_MAP_CHANNELS = 6;
@@ -30,6 +31,10 @@ export interface LocaliserParams {
   subtypes: 'channels' | 'rule';
   /** Flip test-time augmentation. */
   tta: boolean;
+  /** Run on the box around the slices' cavities (localiser-crop.ts) when the model takes any size; false: the whole frame. */
+  crop: boolean;
+  /** The box's margin around the cavities, input pixels (≈ 0.9 mm each at 256 px). */
+  cropMarginPx: number;
 }
 
 /**
@@ -41,14 +46,14 @@ export interface LocaliserParams {
  * sets (synthetic lesions) preferred the channels; on rsna-dev's real bleeds (slice labels: mostly
  * intraparenchymal) the channels said intraventricular or subdural, the rule intraparenchymal.
  */
-export const DEFAULT_LOCALISER_PARAMS: Readonly<LocaliserParams> = Object.freeze({ enabled: true, gate: 0.5, threshold: 0.6, subtypes: 'rule', tta: true });
+export const DEFAULT_LOCALISER_PARAMS: Readonly<LocaliserParams> = Object.freeze({ enabled: true, gate: 0.5, threshold: 0.6, subtypes: 'rule', tta: true, crop: true, cropMarginPx: 16 });
 
-/** Mirrors an [m, m, C] map left-right in place. */
-export function flipMapColumns(data: Float32Array, m: number, C: number): Float32Array {
-  for (let y = 0; y < m; y++)
-    for (let x = 0; x < m >> 1; x++) {
-      const a = (y * m + x) * C;
-      const b = (y * m + (m - 1 - x)) * C;
+/** Mirrors a [rows, cols, C] map left-right in place (cols defaults to rows: a square map). */
+export function flipMapColumns(data: Float32Array, rows: number, C: number, cols = rows): Float32Array {
+  for (let y = 0; y < rows; y++)
+    for (let x = 0; x < cols >> 1; x++) {
+      const a = (y * cols + x) * C;
+      const b = (y * cols + (cols - 1 - x)) * C;
       for (let c = 0; c < C; c++) {
         const t = data[a + c] as number;
         data[a + c] = data[b + c] as number;
@@ -58,34 +63,59 @@ export function flipMapColumns(data: Float32Array, m: number, C: number): Float3
   return data;
 }
 
-async function runMaps(engine: InferenceEngine, images: readonly Image<'uint8'>[], idx: readonly number[], m: number, flip: boolean, batch: number): Promise<Float32Array[]> {
-  const width = m * m * SUBTYPE_MAP_CHANNELS;
+/** The maps ([rows, cols, 6] each) of images `idx`, mirrored back when the images were mirrored. */
+async function runMaps(engine: InferenceEngine, images: readonly Image<'uint8'>[], idx: readonly number[], stride: number, flip: boolean, batch: number): Promise<Float32Array[]> {
+  const [h, w] = (images[idx[0] as number] as Image<'uint8'>).shape;
+  const rows = h / stride;
+  const cols = w / stride;
+  const width = rows * cols * SUBTYPE_MAP_CHANNELS;
   const out: Float32Array[] = [];
+  const scratch = createBatchScratch();
   for (let i0 = 0; i0 < idx.length; i0 += batch) {
     const part = idx.slice(i0, i0 + batch);
-    const res = await engine.run(buildContextBatch(images, part, 0, flip));
+    const res = await engine.run(buildContextBatch(images, part, 0, flip, undefined, scratch));
     if (res.length !== part.length * width) throw ichError('ICH_E_MODEL_FORMAT', `localiser returned ${res.length} values for ${part.length} slices (expected ${width} each)`);
     for (let j = 0; j < part.length; j++) {
       const d = res.slice(j * width, (j + 1) * width);
-      out.push(flip ? flipMapColumns(d, m, SUBTYPE_MAP_CHANNELS) : d);
+      out.push(flip ? flipMapColumns(d, rows, SUBTYPE_MAP_CHANNELS, cols) : d);
     }
   }
   return out;
 }
 
-/** Maps of the slices `idx` of a series (same order), with flip TTA when asked. */
-export async function computeSubtypeMaps(engine: InferenceEngine, images: readonly Image<'uint8'>[], idx: readonly number[], stride: number, tta: boolean, batch = 4): Promise<SubtypeMap[]> {
+/** Writes a box's [rows, cols, 6] map into a whole-frame [m, m, 6] map that is 0 elsewhere. */
+function pasteMap(part: Float32Array, box: CropBox, stride: number, m: number): Float32Array {
+  const C = SUBTYPE_MAP_CHANNELS;
+  const rows = box.h / stride;
+  const cols = box.w / stride;
+  const out = new Float32Array(m * m * C);
+  for (let y = 0; y < rows; y++) out.set(part.subarray(y * cols * C, (y + 1) * cols * C), ((box.y0 / stride + y) * m + box.x0 / stride) * C);
+  return out;
+}
+
+/**
+ * Maps of the slices `idx` of a series (same order), with flip TTA when asked. With `crop`, the
+ * localiser sees only that box of every slice (localiser-crop.ts: the model must take any size
+ * that is a multiple of its strides, and the box's corner must lie on the stride grid); the maps
+ * are whole-frame maps all the same, 0 outside the box.
+ */
+export async function computeSubtypeMaps(engine: InferenceEngine, images: readonly Image<'uint8'>[], idx: readonly number[], stride: number, tta: boolean, batch = 4, crop: CropBox | null = null): Promise<SubtypeMap[]> {
   const first = images[0];
   if (!first || idx.length === 0) return [];
   const m = first.shape[0] / stride;
-  const a = await runMaps(engine, images, idx, m, false, batch);
-  if (!tta) return a.map((data) => ({ data, m }));
-  const b = await runMaps(engine, images, idx, m, true, batch);
+  // the cropped slices in idx order (so the runs below index them 0 … n − 1)
+  const seen = crop ? idx.map((i) => cropImage(images[i] as Image<'uint8'>, crop)) : images;
+  const order = crop ? idx.map((_, j) => j) : idx;
+  const a = await runMaps(engine, seen, order, stride, false, batch);
+  const b = tta ? await runMaps(engine, seen, order, stride, true, batch) : undefined;
   return a.map((d, j) => {
-    const e = b[j] as Float32Array;
-    const data = new Float32Array(d.length);
-    for (let k = 0; k < d.length; k++) data[k] = ((d[k] as number) + (e[k] as number)) / 2;
-    return { data, m };
+    let data = d;
+    if (b) {
+      const e = b[j] as Float32Array;
+      data = new Float32Array(d.length);
+      for (let k = 0; k < d.length; k++) data[k] = ((d[k] as number) + (e[k] as number)) / 2;
+    }
+    return { data: crop ? pasteMap(data, crop, stride, m) : data, m };
   });
 }
 
@@ -100,17 +130,19 @@ export function anyChannelOf(map: SubtypeMap): Plane {
 /**
  * Subtype code (1..5 = HEMORRHAGE_SUBTYPES[k − 1]) of each labelled region: the subtype channel
  * with the highest mean probability over the region's pixels (each source pixel reads its map cell).
- * `labels` are region ids over rows × cols, `count` the number of ids (0 = background).
+ * `labels` are region ids over rows × cols — or over `win`, a window of the rows × cols slice —
+ * and `count` the number of ids (0 = background).
  */
-export function assignRegionSubtypes(labels: Int32Array, rows: number, cols: number, count: number, map: SubtypeMap): Uint8Array {
+export function assignRegionSubtypes(labels: Int32Array, rows: number, cols: number, count: number, map: SubtypeMap, win?: { y0: number; x0: number; h: number; w: number }): Uint8Array {
   const { m, data } = map;
+  const w = win ?? { y0: 0, x0: 0, h: rows, w: cols };
   const sums = new Float64Array(count * 5);
-  for (let y = 0; y < rows; y++) {
-    const my = Math.min(m - 1, Math.floor(((y + 0.5) * m) / rows));
-    for (let x = 0; x < cols; x++) {
-      const id = labels[y * cols + x] as number;
+  for (let y = 0; y < w.h; y++) {
+    const my = Math.min(m - 1, Math.floor(((w.y0 + y + 0.5) * m) / rows));
+    for (let x = 0; x < w.w; x++) {
+      const id = labels[y * w.w + x] as number;
       if (!id) continue;
-      const mx = Math.min(m - 1, Math.floor(((x + 0.5) * m) / cols));
+      const mx = Math.min(m - 1, Math.floor(((w.x0 + x + 0.5) * m) / cols));
       const at = (my * m + mx) * SUBTYPE_MAP_CHANNELS;
       for (let k = 0; k < 5; k++) sums[id * 5 + k] = (sums[id * 5 + k] as number) + (data[at + k] as number);
     }

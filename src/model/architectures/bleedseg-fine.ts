@@ -28,6 +28,8 @@ export interface BleedSegFineInput {
 
 /** Output map stride relative to the input. */
 export const BLEEDSEG_FINE_STRIDE = 2;
+/** Input sides must be multiples of this (three stride-2 convs); an exported model then runs on any such size. */
+export const BLEEDSEG_FINE_SIZE_MULTIPLE = 8;
 /** Output channels: the five subtypes then `any`, SUBTYPES order. */
 export const BLEEDSEG_FINE_CHANNELS = 6;
 

@@ -20,6 +20,8 @@ export interface FloatTensor {
 export interface InferenceEngine {
   /** 'onnxruntime-cpu', 'onnxruntime-cuda' or 'tfjs-<backend>'. */
   readonly name: string;
+  /** The model's declared input shape where known: numbers, or names for symbolic dimensions (e.g. 'N', 'H'). */
+  readonly inputShape?: readonly (number | string)[];
   /** Runs one batch (first dimension n); returns n × outputsPerItem values, row-major. */
   run(batch: FloatTensor): Promise<Float32Array>;
   dispose(): Promise<void>;
@@ -79,8 +81,10 @@ export async function createOnnxEngine(model: string | Uint8Array, opts: OnnxEng
   const s = session;
   const inputName = s.inputNames[0] ?? 'input';
   const outputName = s.outputNames[0] ?? 'output';
+  const meta = s.inputMetadata[0];
   return {
     name: `onnxruntime-${used}`,
+    ...(meta?.isTensor ? { inputShape: [...meta.shape] } : {}),
     async run(batch) {
       const feeds = { [inputName]: new ort.Tensor('float32', batch.data, [...batch.shape]) };
       const result = await s.run(feeds);

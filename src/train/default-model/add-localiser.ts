@@ -1,13 +1,15 @@
 /**
  * Puts a trained localiser (`bleedseg-fine` ONNX from train-seg-map.js, with its `.json` sidecar)
  * into an existing model folder as `seg.onnx` and names it in the card (`localiser`, plus
- * `trainingData.localiser` and a note). Nothing else in the folder changes: the verdict, its
+ * `trainingData.localiser` and a note). The copy's spatial dimensions are made symbolic
+ * (relax-dims.ts), so inference can run it on the box around the skull; without a sidecar the
+ * card's existing `trainingData.localiser` is kept (re-adding the folder's own seg.onnx). Nothing else in the folder changes: the verdict, its
  * features and their validation stay those of the folder's own build (build-default.js), since
  * the localiser only draws the masks.
  *
  * Run: node dist/src/train/default-model/add-localiser.js --model models/default --seg <seg.onnx> [--summary "<one line>"]
  */
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,6 +17,7 @@ import { ichError } from '../../core/errors.js';
 import { SUBTYPES } from '../../core/subtypes.js';
 import { BLEEDSEG_FINE_STRIDE } from '../../model/architectures/bleedseg-fine.js';
 import { MODEL_CARD_FILE, readModelCard, type ModelCard } from '../../model/card/model-card.js';
+import { relaxSpatialDims } from '../../model/onnx/relax-dims.js';
 
 export const LOCALISER_FILE = 'seg.onnx';
 
@@ -34,9 +37,11 @@ function main(): void {
   if (!values.model || !values.seg) throw ichError('ICH_E_USAGE', '--model <folder> and --seg <seg.onnx> are required');
   const dir = resolve(values.model);
   const sidecar = `${values.seg}.json`;
-  const info = existsSync(sidecar) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as Record<string, unknown>) : {};
-  const card = withLocaliser(readModelCard(dir), info, values.summary);
-  copyFileSync(values.seg, join(dir, LOCALISER_FILE));
+  const before = readModelCard(dir);
+  const kept = before.trainingData['localiser'];
+  const info = existsSync(sidecar) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as Record<string, unknown>) : typeof kept === 'object' && kept !== null ? (kept as Record<string, unknown>) : {};
+  const card = withLocaliser(before, info, values.summary);
+  writeFileSync(join(dir, LOCALISER_FILE), relaxSpatialDims(readFileSync(values.seg)));
   writeFileSync(join(dir, MODEL_CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
   readModelCard(dir); // the written card passes the checks
   process.stderr.write(`${dir}: ${LOCALISER_FILE} added and named in ${MODEL_CARD_FILE}\n`);

@@ -19,6 +19,7 @@ import { WINDOW_STACKS } from '../../core/windows.js';
 import { buildBleedSegFine, BLEEDSEG_FINE_STRIDE } from '../../model/architectures/bleedseg-fine.js';
 import { initBackend, parseBackendName } from '../../model/engine/index.js';
 import { exportLayersModelToOnnx } from '../../model/onnx/export.js';
+import { relaxSpatialDims } from '../../model/onnx/relax-dims.js';
 import { readSynthManifest } from './embed-dataset.js';
 import { readSubtypeMaskedSlices, type SubtypeCropOptions, type SubtypeMaskedSlice } from '../subtype-masks.js';
 import { trainSubtypeSegmenter } from '../train-subtype-segmenter.js';
@@ -68,11 +69,12 @@ async function main(): Promise<void> {
     checkpointEvery: Number(values['checkpoint-every']),
     stream: process.stderr,
   });
-  // a fixed-size twin for export (the trained model takes any multiple of 8)
+  // a fixed-size twin for export (strided 'same' pads need a size); its pads hold for every
+  // multiple of 8, so the file's H and W are then made symbolic (inference crops to the skull)
   const fixed = buildBleedSegFine({ channels: WINDOWS.length, size: SIZE }, createRng(0));
   fixed.setWeights(res.model.getWeights());
   mkdirSync(dirname(resolve(values.out)), { recursive: true });
-  writeFileSync(values.out, exportLayersModelToOnnx(fixed, { docString: `bleedseg-fine ${SIZE}px bss, stride ${BLEEDSEG_FINE_STRIDE}, 5 subtypes + any; ${values.steps} steps on ${train.length} slices` }));
+  writeFileSync(values.out, relaxSpatialDims(exportLayersModelToOnnx(fixed, { docString: `bleedseg-fine ${SIZE}px bss, stride ${BLEEDSEG_FINE_STRIDE}, 5 subtypes + any; ${values.steps} steps on ${train.length} slices` })));
   process.stderr.write(`wrote ${values.out} (validation loss by step: ${JSON.stringify(res.history)}, ${res.seconds.toFixed(0)} s)\n`);
   const info = {
     architecture: 'bleedseg-fine',

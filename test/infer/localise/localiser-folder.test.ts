@@ -1,7 +1,8 @@
 /**
  * A model folder with a localiser (`localiser`: bleedseg-fine, used for the masks only): the card
  * is read and checked (channels in SUBTYPES order, a stride dividing the size, a bloodMap beside
- * it), the scorer's localiseSlices equals the localiser run by hand (with flip TTA), and
+ * it), the scorer's localiseSlices equals the localiser run by hand (with flip TTA) — on the box
+ * around the cavities when the model takes any size, on the whole frame when it does not — and
  * labelRegions takes a region's subtype from the map's channels when given one.
  */
 import { test } from 'node:test';
@@ -24,6 +25,10 @@ import { openScorer } from '../../../src/infer/scorer.js';
 import { computeSubtypeMaps } from '../../../src/infer/localise/subtype-map.js';
 import { labelRegions } from '../../../src/infer/localise/regions.js';
 import { countHuRowFeatures } from '../../../src/model/features/hu-features.js';
+import { computeSliceCavity } from '../../../src/model/features/cavity.js';
+import { relaxSpatialDims } from '../../../src/model/onnx/relax-dims.js';
+import { computeLocaliserCrop } from '../../../src/infer/localise/localiser-crop.js';
+import { drawSkullSlice } from '../../helpers/skull-slice.js';
 
 test('a model folder with a localiser: card checks, localiseSlices = the localiser by hand (TTA)', async () => {
   tf.env().set('PROD', true);
@@ -71,6 +76,47 @@ test('a model folder with a localiser: card checks, localiseSlices = the localis
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(bad, { recursive: true, force: true });
+  }
+});
+
+test('a size-free localiser runs on the box around the cavities; a fixed-size one on the whole frame', async () => {
+  tf.env().set('PROD', true);
+  if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+  const size = 64;
+  const windows = [...(WINDOW_STACKS['bss'] ?? [])];
+  const F = countHuRowFeatures(true);
+  const fine = exportLayersModelToOnnx(buildBleedSegFine({ channels: 3, size }, createRng(3)));
+  const card: ModelCard = {
+    format: MODEL_FORMAT, kind: 'embedding-head', architecture: 'test', inputSize: size, windows, context: 0, outputs: SUBTYPES,
+    trunk: { features: 0, huFeatures: true, bloodMap: { file: 'blood.onnx', stride: BLEEDSEG_STRIDE } },
+    localiser: { file: 'seg.onnx', architecture: 'bleedseg-fine', stride: 2, channels: SUBTYPES },
+    trainingData: {}, validation: {}, created: '2026-12-02',
+  };
+  const head = buildLogisticHeadOnnx(new Float32Array(F * 6), new Float32Array(6), F, 'test');
+  const blood = exportLayersModelToOnnx(buildBleedSeg({ channels: 3, size }, createRng(2)));
+  const images = [drawSkullSlice(size), drawSkullSlice(size, 0, 60)];
+  // the drawn cavity: radius < 17 px around (32, 32) → rows/columns 16–48 → grown by 4 on 8s: 8–56
+  const box = computeLocaliserCrop(images.map((im) => computeSliceCavity(im, windows)), size, 4, 8);
+  assert.deepEqual(box, { y0: 8, x0: 8, h: 48, w: 48 });
+  const engine = await createOnnxEngine(relaxSpatialDims(fine), { provider: 'cpu', threads: 1 });
+  const dirs: string[] = [];
+  try {
+    for (const [name, seg] of [['free', relaxSpatialDims(fine)], ['fixed', fine]] as const) {
+      const dir = mkdtempSync(join(tmpdir(), `ichscan-localiser-${name}-`));
+      dirs.push(dir);
+      writeModelFolder(dir, card, { 'head.onnx': head, 'blood.onnx': blood, 'seg.onnx': seg });
+      const scorer = await openScorer(dir, { threads: 1 });
+      try {
+        const got = await (scorer.localiseSlices as NonNullable<typeof scorer.localiseSlices>)(images, [0, 1], true, 4);
+        const want = await computeSubtypeMaps(engine, images, [0, 1], 2, true, 4, name === 'free' ? box : null);
+        got.forEach((g, j) => g.data.forEach((v, k) => assert.ok(Math.abs(v - ((want[j] as { data: Float32Array }).data[k] as number)) < 1e-6, `${name} slice ${j} value ${k}`)));
+      } finally {
+        await scorer.dispose();
+      }
+    }
+  } finally {
+    await engine.dispose();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 });
 
