@@ -95,29 +95,75 @@ export interface RegionInput {
   subtypeMap?: SubtypeMap;
 }
 
+/** The smallest window of rows · cols holding every 1 of `mask`, grown by `pad` (clamped); null when empty. */
+function maskWindow(mask: Uint8Array, rows: number, cols: number, pad: number): { y0: number; x0: number; h: number; w: number } | null {
+  let y0 = rows;
+  let y1 = -1;
+  let x0 = cols;
+  let x1 = -1;
+  for (let y = 0; y < rows; y++) {
+    const row = y * cols;
+    let first = -1;
+    let last = -1;
+    for (let x = 0; x < cols; x++)
+      if (mask[row + x]) {
+        if (first < 0) first = x;
+        last = x;
+      }
+    if (first < 0) continue;
+    if (y0 === rows) y0 = y;
+    y1 = y;
+    if (first < x0) x0 = first;
+    if (last > x1) x1 = last;
+  }
+  if (y1 < 0) return null;
+  const ya = Math.max(0, y0 - pad);
+  const xa = Math.max(0, x0 - pad);
+  return { y0: ya, x0: xa, h: Math.min(rows, y1 + 1 + pad) - ya, w: Math.min(cols, x1 + 1 + pad) - xa };
+}
+
+/** The window's pixels of a rows × cols array. */
+function cutWindow<T extends Uint8Array | Float32Array>(a: T, cols: number, win: { y0: number; x0: number; h: number; w: number }, make: (n: number) => T): T {
+  const out = make(win.h * win.w);
+  for (let y = 0; y < win.h; y++) out.set(a.subarray((win.y0 + y) * cols + win.x0, (win.y0 + y) * cols + win.x0 + win.w), y * win.w);
+  return out;
+}
+
 /**
  * Subtype label map (rows · cols: 0 none, k = 1..5 → HEMORRHAGE_SUBTYPES[k − 1]) after dropping
- * regions below the minimum area.
+ * regions below the minimum area. The work runs on the window around the mask's pixels (plus the
+ * CSF ring): bleeds cover a few per cent of a 512² slice, and every step below is local to a region.
  */
 export function labelRegions(r: RegionInput): Uint8Array {
+  const out = new Uint8Array(r.rows * r.columns);
+  const ringPx = Math.max(1, Math.round(RING_MM / Math.sqrt(r.pixelAreaMm2)));
+  const win = maskWindow(r.mask, r.rows, r.columns, ringPx + 1);
+  if (!win) return out;
+  const sub = labelWindow(r, win, ringPx);
+  for (let y = 0; y < win.h; y++) out.set(sub.subarray(y * win.w, (y + 1) * win.w), (win.y0 + y) * r.columns + win.x0);
+  return out;
+}
+
+/** labelRegions on one window of the slice (window coordinates; the cavity lookups use the slice's). */
+function labelWindow(whole: RegionInput, win: { y0: number; x0: number; h: number; w: number }, ringPx: number): Uint8Array {
+  const r = { ...whole, rows: win.h, columns: win.w, mask: cutWindow(whole.mask, whole.columns, win, (n) => new Uint8Array(n)), hu: cutWindow(whole.hu, whole.columns, win, (n) => new Float32Array(n)) };
   const { labels, areas: sizes } = labelComponents(r.mask, r.rows, r.columns, 8);
   const stats: RegionStats[] = sizes.map((size) => ({ size, near: 0, innerRadiusPx: 0, ring: 0, ringCsf: 0 }));
   const inner = computeEdgeDistance(r.mask, r.columns, r.rows);
   const rimPx = RIM_MM / r.mmPerCavityPx;
   for (let y = 0; y < r.rows; y++) {
-    const cy = Math.min(r.cavityH - 1, Math.floor(((y + 0.5) * r.cavityH) / r.rows));
+    const cy = Math.min(r.cavityH - 1, Math.floor(((win.y0 + y + 0.5) * r.cavityH) / whole.rows));
     for (let x = 0; x < r.columns; x++) {
       const i = y * r.columns + x;
       const id = labels[i] as number;
       if (!id) continue;
       const st = stats[id] as RegionStats;
-      const cx = Math.min(r.cavityW - 1, Math.floor(((x + 0.5) * r.cavityW) / r.columns));
+      const cx = Math.min(r.cavityW - 1, Math.floor(((win.x0 + x + 0.5) * r.cavityW) / whole.columns));
       if ((r.edgeDistance[cy * r.cavityW + cx] as number) <= rimPx) st.near++;
       st.innerRadiusPx = Math.max(st.innerRadiusPx, inner[i] as number);
     }
   }
   // the ring: pixels within RING_MM outside a region (the nearest region claims a pixel once)
-  const ringPx = Math.max(1, Math.round(RING_MM / Math.sqrt(r.pixelAreaMm2)));
   const seen = new Int32Array(r.rows * r.columns);
   for (let y = 0; y < r.rows; y++)
     for (let x = 0; x < r.columns; x++) {
@@ -137,7 +183,7 @@ export function labelRegions(r: RegionInput): Uint8Array {
           if (v >= (CSF_HU[0] as number) && v <= (CSF_HU[1] as number)) st.ringCsf++;
         }
     }
-  const fromMap = r.subtypeMap ? assignRegionSubtypes(labels, r.rows, r.columns, sizes.length, r.subtypeMap) : undefined;
+  const fromMap = r.subtypeMap ? assignRegionSubtypes(labels, whole.rows, whole.columns, sizes.length, r.subtypeMap, win) : undefined;
   const code = new Uint8Array(sizes.length);
   for (let id = 1; id < sizes.length; id++) {
     const st = stats[id] as RegionStats;
