@@ -117,7 +117,10 @@ function findSliceCavity(img: Image<'uint8'>, windows: readonly WindowPreset[]):
   // Outside the frame is air (not bone), so the fill starts from the frame's edge; the features'
   // mask (outside = 0) is the old erosion, whose edge ring stopped the fill (see featureMask).
   const far = erode(notBone, w, h, CLOSE, 1); // 1 = far from bone; 0 = bone dilated by CLOSE
-  const featureMask = erode(notBone, w, h, CLOSE, 0);
+  // the erosion with outside = 0 differs from `far` only within CLOSE px of the frame's edge, where it is 0
+  const featureMask = far.slice();
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) if (y < CLOSE || x < CLOSE || y >= h - CLOSE || x >= w - CLOSE) featureMask[y * w + x] = 0;
   const outside = floodFromBorder(far, h, w);
   const cavityMask = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (far[i] && !outside[i]) cavityMask[i] = 1;
