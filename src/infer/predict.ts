@@ -199,7 +199,8 @@ export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, fa
     // only where the stride-4 map fires (most slices of a bleeding series do not): the localiser costs ~2× blood.onnx a slice
     const maxOf = (p: Plane | undefined): number => (p ? p.data.reduce((a, v) => (v > a ? v : a), 0) : 1);
     const idx = images.map((_, i) => i).filter((i) => lp.gate <= 0 || maxOf(scored.bloodMaps?.[i]) >= lp.gate);
-    const got = await scorer.localiseSlices(images, idx, lp.tta, lp.crop ? lp.cropMarginPx : undefined);
+    // with TTA a slice whose first pass stays under 2t − 1 cannot reach t: no flipped pass (exact)
+    const got = await scorer.localiseSlices(images, idx, { tta: lp.tta, flipAbove: 2 * lp.threshold - 1, ...(lp.crop ? { cropMarginPx: lp.cropMarginPx } : {}) });
     const maps: (SubtypeMap | undefined)[] = images.map(() => undefined);
     idx.forEach((i, j) => (maps[i] = got[j]));
     lo.localiser = { maps, params: lp };

@@ -38,8 +38,16 @@ export interface SeriesScorer {
    * (flip TTA averages the map with the mirrored-back map of the flipped slice). */
   scoreSeriesWithMaps(images: readonly Image<'uint8'>[], opts?: ScoreOptions): Promise<SeriesScores>;
   /** The card's localiser maps of slices `idx` (same order; flip TTA when asked); undefined when the model has none. */
-  localiseSlices?(images: readonly Image<'uint8'>[], idx: readonly number[], tta: boolean, cropMarginPx?: number): Promise<SubtypeMap[]>;
+  localiseSlices?(images: readonly Image<'uint8'>[], idx: readonly number[], o: LocaliseSlicesOptions): Promise<SubtypeMap[]>;
   dispose(): Promise<void>;
+}
+
+export interface LocaliseSlicesOptions {
+  tta: boolean;
+  /** Run on the box around the slices' cavities grown by this many input pixels (when the model takes any size). */
+  cropMarginPx?: number;
+  /** See SubtypeMapOptions.flipAbove. */
+  flipAbove?: number;
 }
 
 export interface SeriesScores {
@@ -146,14 +154,15 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
     scoreSeriesWithMaps,
     ...(localiser && locSpec
       ? {
-          localiseSlices: (images: readonly Image<'uint8'>[], idx: readonly number[], tta: boolean, cropMarginPx?: number) => {
+          localiseSlices: (images: readonly Image<'uint8'>[], idx: readonly number[], lo: LocaliseSlicesOptions) => {
+            const { cropMarginPx } = lo;
             // a crop only where the exported model takes any size (older folders' localisers take 256² only)
             const multiple = LOCALISER_SIZE_MULTIPLE[locSpec.architecture];
             const crop =
               cropMarginPx !== undefined && multiple !== undefined && hasFreeSpatialDims(localiser.inputShape)
                 ? computeLocaliserCrop(idx.map((i) => computeSliceCavity(images[i] as Image<'uint8'>, card.windows)), card.inputSize, cropMarginPx, multiple)
                 : null;
-            return computeSubtypeMaps(localiser, images, idx, locSpec.stride, tta, 4, crop);
+            return computeSubtypeMaps(localiser, images, idx, locSpec.stride, { tta: lo.tta, crop, ...(lo.flipAbove === undefined ? {} : { flipAbove: lo.flipAbove }) });
           },
         }
       : {}),

@@ -93,25 +93,51 @@ function pasteMap(part: Float32Array, box: CropBox, stride: number, m: number): 
   return out;
 }
 
+export interface SubtypeMapOptions {
+  /** Flip test-time augmentation. */
+  tta: boolean;
+  /** Slices per engine call (default 4). */
+  batch?: number;
+  /** Run on this box of every slice (see below); null or absent: the whole frame. */
+  crop?: CropBox | null;
+  /**
+   * With TTA: a slice whose unflipped `any` channel stays below this everywhere gets no flipped
+   * pass and an all-zero map. Exact for a mask thresholded at t when this is 2t − 1: the mean of
+   * the two maps (and its bilinear samples) cannot reach t where one of them is below 2t − 1.
+   */
+  flipAbove?: number;
+}
+
 /**
  * Maps of the slices `idx` of a series (same order), with flip TTA when asked. With `crop`, the
  * localiser sees only that box of every slice (localiser-crop.ts: the model must take any size
  * that is a multiple of its strides, and the box's corner must lie on the stride grid); the maps
  * are whole-frame maps all the same, 0 outside the box.
  */
-export async function computeSubtypeMaps(engine: InferenceEngine, images: readonly Image<'uint8'>[], idx: readonly number[], stride: number, tta: boolean, batch = 4, crop: CropBox | null = null): Promise<SubtypeMap[]> {
+export async function computeSubtypeMaps(engine: InferenceEngine, images: readonly Image<'uint8'>[], idx: readonly number[], stride: number, o: SubtypeMapOptions): Promise<SubtypeMap[]> {
   const first = images[0];
   if (!first || idx.length === 0) return [];
   const m = first.shape[0] / stride;
+  const batch = o.batch ?? 4;
+  const crop = o.crop ?? null;
   // the cropped slices in idx order (so the runs below index them 0 … n − 1)
   const seen = crop ? idx.map((i) => cropImage(images[i] as Image<'uint8'>, crop)) : images;
   const order = crop ? idx.map((_, j) => j) : idx;
   const a = await runMaps(engine, seen, order, stride, false, batch);
-  const b = tta ? await runMaps(engine, seen, order, stride, true, batch) : undefined;
+  const anyMax = (d: Float32Array): number => {
+    let mx = 0;
+    for (let k = 5; k < d.length; k += SUBTYPE_MAP_CHANNELS) if ((d[k] as number) > mx) mx = d[k] as number;
+    return mx;
+  };
+  // which of the slices get the flipped pass (positions in `order`)
+  const flipped = o.tta ? order.map((_, j) => j).filter((j) => o.flipAbove === undefined || anyMax(a[j] as Float32Array) >= o.flipAbove) : [];
+  const b = flipped.length > 0 ? await runMaps(engine, seen, flipped.map((j) => order[j] as number), stride, true, batch) : [];
+  const flipOf = new Map(flipped.map((j, q) => [j, b[q] as Float32Array]));
   return a.map((d, j) => {
     let data = d;
-    if (b) {
-      const e = b[j] as Float32Array;
+    const e = flipOf.get(j);
+    if (o.tta && !e) data = new Float32Array(d.length); // below flipAbove: no blood can come of it
+    else if (e) {
       data = new Float32Array(d.length);
       for (let k = 0; k < d.length; k++) data[k] = ((d[k] as number) + (e[k] as number)) / 2;
     }

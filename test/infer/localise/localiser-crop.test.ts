@@ -52,8 +52,8 @@ test('maps on a crop: the cropped slices’ own maps inside the box (TTA too), 0
   const box = { y0: 16, x0: 8, h: 24, w: 40 };
   try {
     for (const tta of [false, true]) {
-      const got = await computeSubtypeMaps(engine, images, [2, 0], 2, tta, 4, box);
-      const byHand = await computeSubtypeMaps(engine, [cropImage(images[2] as Image<'uint8'>, box), cropImage(images[0] as Image<'uint8'>, box)], [0, 1], 2, tta);
+      const got = await computeSubtypeMaps(engine, images, [2, 0], 2, { tta, crop: box });
+      const byHand = await computeSubtypeMaps(engine, [cropImage(images[2] as Image<'uint8'>, box), cropImage(images[0] as Image<'uint8'>, box)], [0, 1], 2, { tta });
       assert.equal(got.length, 2);
       got.forEach((g, j) => {
         assert.equal(g.m, 32);

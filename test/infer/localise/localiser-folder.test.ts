@@ -61,8 +61,8 @@ test('a model folder with a localiser: card checks, localiseSlices = the localis
     const engine = await createOnnxEngine(fineOnnx, { provider: 'cpu', threads: 1 });
     try {
       assert.ok(scorer.localiseSlices);
-      const got = await scorer.localiseSlices(images, [2, 0], true);
-      const byHand = await computeSubtypeMaps(engine, images, [2, 0], 2, true);
+      const got = await scorer.localiseSlices(images, [2, 0], { tta: true });
+      const byHand = await computeSubtypeMaps(engine, images, [2, 0], 2, { tta: true });
       assert.equal(got.length, 2);
       got.forEach((g, j) => {
         assert.equal(g.m, 16);
@@ -107,8 +107,8 @@ test('a size-free localiser runs on the box around the cavities; a fixed-size on
       writeModelFolder(dir, card, { 'head.onnx': head, 'blood.onnx': blood, 'seg.onnx': seg });
       const scorer = await openScorer(dir, { threads: 1 });
       try {
-        const got = await (scorer.localiseSlices as NonNullable<typeof scorer.localiseSlices>)(images, [0, 1], true, 4);
-        const want = await computeSubtypeMaps(engine, images, [0, 1], 2, true, 4, name === 'free' ? box : null);
+        const got = await (scorer.localiseSlices as NonNullable<typeof scorer.localiseSlices>)(images, [0, 1], { tta: true, cropMarginPx: 4 });
+        const want = await computeSubtypeMaps(engine, images, [0, 1], 2, { tta: true, crop: name === 'free' ? box : null });
         got.forEach((g, j) => g.data.forEach((v, k) => assert.ok(Math.abs(v - ((want[j] as { data: Float32Array }).data[k] as number)) < 1e-6, `${name} slice ${j} value ${k}`)));
       } finally {
         await scorer.dispose();

@@ -38,14 +38,14 @@ test('flip TTA is symmetric: the mirrored slice gives the mirrored map', async (
   const s = 32;
   const engine = createTfjsEngine(buildBleedSegFine({ channels: 3, size: s }, createRng(2)), tf);
   const im = randomImage(s, 7);
-  const [a, b] = await computeSubtypeMaps(engine, [im, mirrorImage(im)], [0, 1], 2, true);
+  const [a, b] = await computeSubtypeMaps(engine, [im, mirrorImage(im)], [0, 1], 2, { tta: true });
   assert.ok(a && b);
   const mb = flipMapColumns(b.data.slice(), b.m, 6);
   let maxDiff = 0;
   for (let i = 0; i < a.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs((a.data[i] as number) - (mb[i] as number)));
   assert.ok(maxDiff < 1e-6, `max |map(x) − flip(map(flip x))| = ${maxDiff}`);
   // without TTA the model itself is not symmetric (random weights), so TTA is doing the work
-  const [c, d] = await computeSubtypeMaps(engine, [im, mirrorImage(im)], [0, 1], 2, false);
+  const [c, d] = await computeSubtypeMaps(engine, [im, mirrorImage(im)], [0, 1], 2, { tta: false });
   assert.ok(c && d);
   const md = flipMapColumns(d.data.slice(), d.m, 6);
   assert.ok(c.data.some((v, i) => Math.abs(v - (md[i] as number)) > 1e-4));
@@ -71,4 +71,31 @@ test('anyChannelOf takes channel 5; assignRegionSubtypes: argmax of the mean sub
   const code = assignRegionSubtypes(labels, 4, 4, 3, map);
   // region 1: means epidural 0.55, subdural 0.5 → epidural (1); region 2: IPH 0.5, SDH 0.3 → intraparenchymal (2)
   assert.deepEqual(Array.from(code), [0, 1, 2]);
+});
+
+test('flipAbove: slices whose first pass stays under 2t − 1 skip the flipped pass, and their TTA map never reached t', async () => {
+  await initBackend('wasm');
+  const s = 32;
+  const inner = createTfjsEngine(buildBleedSegFine({ channels: 3, size: s }, createRng(4)), tf);
+  let slicesRun = 0;
+  const engine = { ...inner, run: (b: { data: Float32Array; shape: readonly number[] }) => ((slicesRun += b.shape[0] as number), inner.run(b)) };
+  const images = [0, 1, 2, 3, 4, 5].map((k) => randomImage(s, 20 + k));
+  const idx = images.map((_, i) => i);
+  const full = await computeSubtypeMaps(engine, images, idx, 2, { tta: true });
+  const firstMax = (await computeSubtypeMaps(engine, images, idx, 2, { tta: false })).map((m) => Math.max(...anyChannelOf(m).data));
+  // a threshold t whose 2t − 1 falls between the slices' first-pass maxima: some skip, some do not
+  const sorted = [...firstMax].sort((a, b) => a - b);
+  const cut = ((sorted[2] as number) + (sorted[3] as number)) / 2;
+  const t = (cut + 1) / 2;
+  slicesRun = 0;
+  const fast = await computeSubtypeMaps(engine, images, idx, 2, { tta: true, flipAbove: 2 * t - 1 });
+  assert.equal(slicesRun, 6 + 3, 'six first passes, three flipped');
+  fast.forEach((f, i) => {
+    const skipped = (firstMax[i] as number) < cut;
+    if (skipped) {
+      assert.ok(f.data.every((v) => v === 0));
+      assert.ok(anyChannelOf(full[i] as SubtypeMap).data.every((v) => v < t), `slice ${i}: the full TTA map stays under t`);
+    } else assert.deepEqual(f.data, (full[i] as SubtypeMap).data);
+  });
+  await inner.dispose();
 });
