@@ -134,7 +134,7 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
       let maps: Plane[] | undefined;
       if (trunkSpec.huFeatures) {
         maps = blood && bloodSpec ? await computeBloodMaps(blood, images, bloodSpec.stride, flip, batch) : undefined;
-        emb = appendColumns(emb, Ft, computeHuFeatureRows(images, card.windows, maps), Fh, n);
+        emb = appendColumns(emb, Ft, computeHuFeatureRows(images, card.windows, maps, trunkSpec.huRegion ?? 'frame'), Fh, n);
       }
       if (trunkSpec.studyHead) return { probabilities: await runStudyHead(head, emb, n, F, splitBySpacing(n, so.z, card.contextSpacingMm)), bloodMaps: maps };
       const table = neighbourTable(n, card.context, so.z, card.contextSpacingMm);

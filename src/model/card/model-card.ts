@@ -17,6 +17,7 @@ import { ichError, toIchError } from '../../core/errors.js';
 import { SUBTYPES, type Subtype } from '../../core/subtypes.js';
 import type { WindowPreset } from '../../core/windows.js';
 import type { TrunkRecipe } from '../onnx/derive-trunk.js';
+import type { HuRegion } from '../features/cavity.js';
 
 export const MODEL_CARD_FILE = 'model.json';
 export const MODEL_FORMAT = 'ichscan-model/1';
@@ -45,6 +46,8 @@ export interface ModelCard {
     features: number;
     /** Append the 20 handcrafted HU density features (hu-features.ts) to each slice's embedding. */
     huFeatures?: boolean;
+    /** The pixels those features read (cavity.ts HuRegion); absent = 'frame', as every model before 2 Dec 2026. */
+    huRegion?: HuRegion;
     /** A blood segmenter in the folder (NHWC [n, size, size, windows] → [n, size/stride, size/stride, 1]
      * probabilities); its map's features (blood-map.ts) join the HU features. Needs huFeatures. */
     bloodMap?: { file: string; stride: number };
@@ -110,6 +113,7 @@ export function readModelCard(dir: string): ModelCard {
     const huOnly = t !== undefined && t.features === 0 && t.huFeatures === true;
     if (!network && !huOnly) bad('embedding-head needs trunk {file|derive, features > 0} or {features: 0, huFeatures: true}');
     const bm = t?.bloodMap;
+    if (t?.huRegion !== undefined && t.huRegion !== 'cavity' && t.huRegion !== 'frame') bad(`trunk.huRegion "${String(t.huRegion)}" (cavity or frame)`);
     if (t?.studyHead === true && card.context !== 0) bad('trunk.studyHead needs context 0 (the study head sees the whole series)');
     if (bm !== undefined && (typeof bm.file !== 'string' || !Number.isInteger(bm.stride) || bm.stride < 1 || card.inputSize % bm.stride !== 0 || t?.huFeatures !== true)) {
       bad('trunk.bloodMap needs {file, stride dividing inputSize} and huFeatures: true');

@@ -9,27 +9,28 @@
  * and one series feature: the series' max of bloodMaxSmoothP (a bleed anywhere in the head).
  */
 import type { Plane } from '../../core/tensor.js';
-import type { SliceCavity } from './cavity.js';
+import type { HuRegion, SliceCavity } from './cavity.js';
 
 export const BLOOD_MAP_FEATURE_NAMES = ['bloodCellsLog', 'bloodMaxSmoothP', 'bloodMassLog'] as const;
 export const BLOOD_MAP_FEATURES = BLOOD_MAP_FEATURE_NAMES.length;
 export const BLOOD_MAP_SERIES_FEATURES = 1;
 
-/** Per cell: 1 when any pixel of its block lies in the features' mask (featureMask: what the shipped head learned from). */
-export function computeCavityCells(cav: SliceCavity, mh: number, mw: number): Uint8Array {
+/** Per cell: 1 when any pixel of its block lies in the features' region (cavity.ts, HuRegion). */
+export function computeCavityCells(cav: SliceCavity, mh: number, mw: number, region: HuRegion = 'frame'): Uint8Array {
+  const mask = region === 'cavity' ? cav.cavityMask : cav.featureMask;
   const sy = cav.h / mh;
   const sx = cav.w / mw;
   const out = new Uint8Array(mh * mw);
   for (let y = 0; y < cav.h; y++)
-    for (let x = 0; x < cav.w; x++) if (cav.featureMask[y * cav.w + x]) out[Math.floor(y / sy) * mw + Math.floor(x / sx)] = 1;
+    for (let x = 0; x < cav.w; x++) if (mask[y * cav.w + x]) out[Math.floor(y / sy) * mw + Math.floor(x / sx)] = 1;
   return out;
 }
 
 /** The slice features (BLOOD_MAP_FEATURE_NAMES order) of one probability map [mh, mw]. */
-export function computeBloodMapFeatures(cav: SliceCavity, map: Plane): Float32Array {
+export function computeBloodMapFeatures(cav: SliceCavity, map: Plane, region: HuRegion = 'frame'): Float32Array {
   const [mh, mw] = map.shape;
   const p = map.data;
-  const inside = computeCavityCells(cav, mh, mw);
+  const inside = computeCavityCells(cav, mh, mw, region);
   let cells = 0;
   let mass = 0;
   let maxSmooth = 0;

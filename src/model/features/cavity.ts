@@ -54,6 +54,12 @@ function channelOf(windows: readonly WindowPreset[], level: number, width: numbe
   return i;
 }
 
+/**
+ * Which pixels the HU and blood-map features read: 'cavity' (cavityMask) or 'frame' (featureMask,
+ * what models built before 2 Dec 2026 learned from; a card without `trunk.huRegion` means it).
+ */
+export type HuRegion = 'cavity' | 'frame';
+
 /** The subdural-window HU ([h·w], −20…180) and the cranial-cavity mask (1 inside) of one slice. */
 export interface SliceCavity {
   w: number;

@@ -14,7 +14,7 @@ import type { Image } from '../../core/tensor.js';
 import type { WindowPreset } from '../../core/windows.js';
 import type { Plane } from '../../core/tensor.js';
 import { BLOOD_MAP_FEATURES, BLOOD_MAP_SERIES_FEATURES, computeBloodMapFeatures } from './blood-map.js';
-import { computeSliceCavity, erode } from './cavity.js';
+import { computeSliceCavity, erode, type HuRegion } from './cavity.js';
 
 export const HU_FEATURE_NAMES = [
   'cavityFraction',
@@ -29,10 +29,10 @@ const RIM = 6;
 
 /** The 20 features of one slice (uint8 HWC image whose channels are `windows`), followed by the
  * blood map's slice features (blood-map.ts) when the segmenter's map of the slice is given. */
-export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowPreset[], bloodMap?: Plane): Float32Array {
+export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowPreset[], bloodMap?: Plane, region: HuRegion = 'frame'): Float32Array {
   const cav = computeSliceCavity(img, windows);
-  // featureMask: the region the shipped head was trained on (cavity.ts)
-  const { w, h, hu, boneCount, featureMask: cavityMask } = cav;
+  const { w, h, hu, boneCount } = cav;
+  const cavityMask = region === 'cavity' ? cav.cavityMask : cav.featureMask;
   const n = h * w;
   const rowLo = new Int32Array(h).fill(w);
   const rowHi = new Int32Array(h).fill(-1);
@@ -110,7 +110,7 @@ export function computeHuFeatures(img: Image<'uint8'>, windows: readonly WindowP
   }
   f[18] = Math.sqrt(c1 / k);
   f[19] = Math.sqrt(c2 / k);
-  if (bloodMap) f.set(computeBloodMapFeatures(cav, bloodMap), HU_FEATURES);
+  if (bloodMap) f.set(computeBloodMapFeatures(cav, bloodMap, region), HU_FEATURES);
   return f;
 }
 
@@ -127,10 +127,10 @@ export function countHuRowFeatures(withBloodMap = false): number {
 
 /** Features of the z-ordered slices of one series, row-major [n, countHuRowFeatures(bloodMaps given)];
  * `bloodMaps` are the segmenter's maps of the same slices, same order. */
-export function computeHuFeatureRows(images: readonly Image<'uint8'>[], windows: readonly WindowPreset[], bloodMaps?: readonly Plane[]): Float32Array {
+export function computeHuFeatureRows(images: readonly Image<'uint8'>[], windows: readonly WindowPreset[], bloodMaps?: readonly Plane[], region: HuRegion = 'frame'): Float32Array {
   const n = images.length;
   if (bloodMaps && bloodMaps.length !== n) throw ichError('ICH_E_INTERNAL', `${bloodMaps.length} blood maps for ${n} slices`);
-  const per = images.map((im, i) => computeHuFeatures(im, windows, bloodMaps?.[i]));
+  const per = images.map((im, i) => computeHuFeatures(im, windows, bloodMaps?.[i], region));
   const R = countHuRowFeatures(bloodMaps !== undefined);
   const S = HU_FEATURES + (bloodMaps ? BLOOD_MAP_FEATURES : 0);
   let maxMapP = 0;

@@ -36,6 +36,7 @@ import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, tr
 import { unpackRsnaDev, embedHuCached } from './embed-cached.js';
 import { crossValidateHeads, expandVariants, logisticTrainer, studyTrainer } from './head-cv.js';
 import { STUDY_HEAD_DEFAULTS, type StudyHeadOptions } from './study-head.js';
+import type { HuRegion } from '../../model/features/cavity.js';
 import { chooseStudyThreshold, computeStudyScores } from './study-threshold.js';
 
 /**
@@ -63,6 +64,8 @@ export interface DefaultModelConfig {
   /** `logistic` (per slice over s−context … s+context) or `study-conv` (the whole series in z, study-head.ts; context 0). */
   headKind: 'logistic' | 'study-conv';
   study: StudyHeadOptions;
+  /** The pixels the HU and blood-map features read (`--hu-region`; cavity.ts). */
+  huRegion: HuRegion;
 }
 
 const FIXED = { size: 256, windows: [...(WINDOW_STACKS['bss'] ?? [])], seed: 2019 };
@@ -93,7 +96,7 @@ async function embedCached(c: DefaultModelConfig, trunkFile: string, name: strin
 
 /** HU features of the same slices and variants (same seed → same jitter draws), joined to `emb`. */
 async function withHuFeatures(c: DefaultModelConfig, emb: EmbeddedDataset, images: string, labels: string, variants: number): Promise<EmbeddedDataset> {
-  const { dataset } = await embedLabelledFolder(huEmbedder(c.windows, c.blood), images, labels, { name: `${emb.name}-hu`, size: c.size, windows: c.windows, variants, seed: c.seed });
+  const { dataset } = await embedLabelledFolder(huEmbedder(c.windows, c.blood, c.huRegion), images, labels, { name: `${emb.name}-hu`, size: c.size, windows: c.windows, variants, seed: c.seed });
   return joinEmbeddings(emb, dataset);
 }
 
@@ -128,6 +131,7 @@ async function main(): Promise<void> {
       'blood-map': { type: 'string' },
       'synth-weight': { type: 'string', default: '0.5' },
       head: { type: 'string', default: 'logistic' },
+      'hu-region': { type: 'string', default: 'frame' },
     },
   });
   const recipe = (values.trunk === 'none' ? 'nsfwjs-inceptionv3-gap' : values.trunk) as TrunkRecipe;
@@ -145,7 +149,9 @@ async function main(): Promise<void> {
     blood: bloodFile ? { engine: await createOnnxEngine(bloodFile, { provider: 'cpu' }), stride: BLEEDSEG_STRIDE } : undefined,
     headKind: values.head === 'study-conv' ? 'study-conv' : 'logistic',
     study: STUDY_HEAD_DEFAULTS,
+    huRegion: values['hu-region'] === 'cavity' ? 'cavity' : 'frame',
   };
+  if (values['hu-region'] !== 'cavity' && values['hu-region'] !== 'frame') throw new Error('--hu-region is cavity or frame');
   if (values.head !== 'logistic' && values.head !== 'study-conv') throw new Error(`--head must be logistic|study-conv, got "${values.head}"`);
   if (c.headKind === 'study-conv') await initBackend('wasm');
   const { size: SIZE, windows: WINDOWS, seed: SEED, head: HEAD, context: CONTEXT, variants: VARIANTS, recipe: RECIPE, trunkFeatures: TRUNK_FEATURES, extraWeight: EXTRA_WEIGHT, blood: BLOOD } = c;
@@ -162,7 +168,7 @@ async function main(): Promise<void> {
   if (hu) FEATURES += countHuRowFeatures(BLOOD !== undefined);
   const embed = async (name: string, images: string, labels: string, variants: number): Promise<EmbeddedDataset> => {
     if (!huOnly) return embedCached(c, trunkFile, name, images, labels, cacheDir, variants);
-    return embedHuCached(cacheDir, name, images, labels, { size: SIZE, windows: WINDOWS, variants, seed: SEED, blood: BLOOD, bloodFile });
+    return embedHuCached(cacheDir, name, images, labels, { size: SIZE, windows: WINDOWS, variants, seed: SEED, blood: BLOOD, bloodFile, region: c.huRegion });
   };
   let real = await embed('rsna-dev', rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
   if (hu && !huOnly) real = await withHuFeatures(c, real, rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
@@ -257,7 +263,7 @@ async function main(): Promise<void> {
     outputs: SUBTYPES,
     trunk: {
       ...(huOnly ? { features: 0 } : { ...(fileTrunk ? { file: 'trunk.onnx' } : { derive: RECIPE }), features: trunkFeatures }),
-      ...(hu ? { huFeatures: true } : {}),
+      ...(hu ? { huFeatures: true, ...(c.huRegion === 'cavity' ? { huRegion: 'cavity' as const } : {}) } : {}),
       ...(bloodFile ? { bloodMap: { file: 'blood.onnx', stride: BLEEDSEG_STRIDE } } : {}),
       ...(study ? { studyHead: true } : {}),
     },

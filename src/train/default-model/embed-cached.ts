@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createProgress } from '../../core/progress.js';
 import type { WindowPreset } from '../../core/windows.js';
+import type { HuRegion } from '../../model/features/cavity.js';
 import { embedLabelledFolder, huEmbedder, readEmbeddingCache, writeEmbeddingCache, type BloodMapEngine, type EmbeddedDataset, type SliceEmbedder } from './embed-dataset.js';
 
 export interface HuEmbedOptions {
@@ -20,6 +21,8 @@ export interface HuEmbedOptions {
   blood: BloodMapEngine | undefined;
   /** The segmenter file (its SHA-1 keys the cache); undefined without a segmenter. */
   bloodFile: string | undefined;
+  /** The features' pixels (default 'frame'; 'cavity' gets its own cache files). */
+  region?: HuRegion;
 }
 
 /** `sha1(file)` shortened, or 'none'. */
@@ -29,13 +32,14 @@ export function fileKey(file: string | undefined): string {
 
 /** Embeds `images` (labels from `labels`) with the HU features, from the cache when it matches. */
 export async function embedHuCached(cacheDir: string, name: string, images: string, labels: string, o: HuEmbedOptions): Promise<EmbeddedDataset> {
-  const key = fileKey(o.bloodFile);
+  const region = o.region ?? 'frame';
+  const key = region === 'frame' ? fileKey(o.bloodFile) : `${fileKey(o.bloodFile)}-${region}`;
   const options = { features: 'hu', blood: key, size: o.size, windows: o.windows.map((w) => w.name), variants: o.variants, seed: o.seed, images: resolve(images) };
   const prefix = join(cacheDir, `${name}-hu-${key}-v${o.variants}`);
   const hit = readEmbeddingCache(prefix, options);
   if (hit) return hit;
   const progress = createProgress({ label: `embed ${name} (${o.variants} variants)`, unit: 'series' });
-  const inner = huEmbedder(o.windows, o.blood);
+  const inner = huEmbedder(o.windows, o.blood, region);
   const counting: SliceEmbedder = {
     features: inner.features,
     embed: async (ims, flip) => {

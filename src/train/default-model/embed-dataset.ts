@@ -21,6 +21,7 @@ import { collectInputFiles, groupIntoSeries } from '../../data/collect-series.js
 import { imageIdOf } from '../../data/collect-series.js';
 import { buildContextBatch, computeBloodMaps } from '../../model/features/slice-context.js';
 import { computeHuFeatureRows, countHuRowFeatures } from '../../model/features/hu-features.js';
+import type { HuRegion } from '../../model/features/cavity.js';
 
 /** A blood segmenter (blood.onnx) and its output stride. */
 export interface BloodMapEngine {
@@ -141,10 +142,10 @@ export function trunkEmbedder(trunk: InferenceEngine, features: number, batch = 
 
 /** Handcrafted HU features as an embedder, with the blood map's features when a segmenter is given
  * (the HU features are flip-invariant; the segmenter sees the flipped slice, as predict's TTA does). */
-export function huEmbedder(windows: readonly WindowPreset[], blood?: BloodMapEngine): SliceEmbedder {
+export function huEmbedder(windows: readonly WindowPreset[], blood?: BloodMapEngine, region: HuRegion = 'frame'): SliceEmbedder {
   return {
     features: countHuRowFeatures(blood !== undefined),
-    embed: async (images, flip) => computeHuFeatureRows(images, windows, blood ? await computeBloodMaps(blood.engine, images, blood.stride, flip) : undefined),
+    embed: async (images, flip) => computeHuFeatureRows(images, windows, blood ? await computeBloodMaps(blood.engine, images, blood.stride, flip) : undefined, region),
   };
 }
 

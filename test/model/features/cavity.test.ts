@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeSliceCavity, erode } from '../../../src/model/features/cavity.js';
+import { computeHuFeatures } from '../../../src/model/features/hu-features.js';
 import { drawSkullSlice } from '../../helpers/skull-slice.js';
 import { WINDOW_STACKS } from '../../../src/core/windows.js';
 import { createRng } from '../../../src/core/random.js';
@@ -53,4 +54,17 @@ test('erode with outside = 1 keeps runs that reach the edge', () => {
   // 1-D along x with h = 1: along y every pixel is at both edges, which count as 1 too
   assert.deepEqual([...erode(m, 8, 1, 1, 1)], [1, 1, 0, 0, 0, 1, 1, 1]);
   assert.deepEqual([...erode(m, 8, 1, 1, 0)], [0, 0, 0, 0, 0, 0, 0, 0]);
+});
+
+test('HU features read the region the card names: the cavity, or the old frame region (scalp included)', () => {
+  const windows = WINDOW_STACKS['bss'] ?? [];
+  const img = drawSkullSlice(64, 0, 30, 40);
+  const cav = computeSliceCavity(img, windows);
+  const count = (m: Uint8Array): number => m.reduce((a, v) => a + v, 0);
+  const n = 64 * 64;
+  // f[0]: share of the frame that is region pixels reading −5…100 HU — brain (30) in the cavity; brain and scalp (40) in the frame region
+  assert.ok(Math.abs((computeHuFeatures(img, windows, undefined, 'cavity')[0] as number) - count(cav.cavityMask) / n) < 1e-6);
+  const frame = computeHuFeatures(img, windows, undefined, 'frame')[0] as number;
+  assert.ok(frame > count(cav.cavityMask) / n + 0.05, `frame ${frame}`);
+  assert.deepEqual(computeHuFeatures(img, windows), computeHuFeatures(img, windows, undefined, 'frame'));
 });
