@@ -10,7 +10,7 @@
  * partial-volume seam and calcification a threshold alone keeps.
  */
 import type { Plane } from '../../core/tensor.js';
-import type { SliceCavity } from '../../model/features/cavity.js';
+import { erode, type SliceCavity } from '../../model/features/cavity.js';
 
 export interface BleedMaskParams {
   /** Minimum segmenter probability (bilinearly upsampled map). */
@@ -27,30 +27,17 @@ export interface BleedMaskParams {
 /** Chosen on held-out synthetic studies (seed 505), see docs/model-card.md "Localisation". */
 export const DEFAULT_BLEED_MASK_PARAMS: Readonly<BleedMaskParams> = Object.freeze({ mapThreshold: 0.5, huLow: 45, huHigh: 95, minAreaMm2: 6, cavityGrowPx: 3 });
 
-/** Binary dilation by r pixels with a square element (separable max), 1 inside. */
+/**
+ * Binary dilation by r pixels with a square element, 1 inside: the complement of the erosion of
+ * the complement (pixels outside the image are 0 in `m`, so 1 in its complement), O(n) whatever r.
+ */
 export function dilateMask(m: Uint8Array, w: number, h: number, r: number): Uint8Array {
   if (r <= 0) return m.slice(); // callers may write into the result
-  const tmp = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (let d = -r; d <= r && !v; d++) {
-        const q = x + d;
-        if (q >= 0 && q < w) v = m[y * w + q] as number;
-      }
-      tmp[y * w + x] = v;
-    }
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (let d = -r; d <= r && !v; d++) {
-        const q = y + d;
-        if (q >= 0 && q < h) v = tmp[q * w + x] as number;
-      }
-      out[y * w + x] = v;
-    }
-  return out;
+  const inv = new Uint8Array(w * h);
+  for (let i = 0; i < inv.length; i++) inv[i] = m[i] ? 0 : 1;
+  const e = erode(inv, w, h, r, 1);
+  for (let i = 0; i < e.length; i++) e[i] = e[i] ? 0 : 1;
+  return e;
 }
 
 /** The cavity at the model size, grown back by `grow` px but never onto bone. */

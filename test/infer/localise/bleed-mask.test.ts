@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeBleedMask, DEFAULT_BLEED_MASK_PARAMS } from '../../../src/infer/localise/bleed-mask.js';
+import { computeBleedMask, DEFAULT_BLEED_MASK_PARAMS, dilateMask } from '../../../src/infer/localise/bleed-mask.js';
+import { createRng } from '../../../src/core/random.js';
 import { computeEdgeDistance, labelRegions } from '../../../src/infer/localise/regions.js';
 import { labelComponents } from '../../../src/preprocess/morphology.js';
 import { renderOverlay, SUBTYPE_COLOURS } from '../../../src/infer/localise/overlay.js';
@@ -83,4 +84,23 @@ test('overlay: outline in the subtype colour on the region, brain window elsewhe
   const g = px(20, 20);
   assert.ok(g[0] === g[1] && g[1] === g[2], 'brain stays grey away from the bleed');
   assert.equal(g[0], Math.round(255 * ((30 - 0) / 80)), 'brain window L40 W80: 30 HU → 96');
+});
+
+test('dilateMask = the square-window maximum (outside the image = 0), r = 0..4', () => {
+  const rng = createRng(11);
+  for (const [w, h, p] of [[17, 11, 0.05], [32, 32, 0.02], [5, 40, 0.2]] as const) {
+    const m = Uint8Array.from({ length: w * h }, () => (rng.next() < p ? 1 : 0));
+    for (let r = 0; r <= 4; r++) {
+      const want = new Uint8Array(w * h);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          for (let dy = -r; dy <= r; dy++)
+            for (let dx = -r; dx <= r; dx++) {
+              const yy = y + dy;
+              const xx = x + dx;
+              if (yy >= 0 && yy < h && xx >= 0 && xx < w && m[yy * w + xx]) want[y * w + x] = 1;
+            }
+      assert.deepEqual(dilateMask(m, w, h, r), want, `${w}×${h} r=${r}`);
+    }
+  }
 });
