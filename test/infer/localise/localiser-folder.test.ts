@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../../src/core/random.js';
 import { SUBTYPES } from '../../../src/core/subtypes.js';
 import type { Image } from '../../../src/core/tensor.js';
-import { WINDOW_STACKS } from '../../../src/core/windows.js';
+import { WINDOW_STACKS, type WindowPreset } from '../../../src/core/windows.js';
 import { BLEEDSEG_STRIDE, buildBleedSeg } from '../../../src/model/architectures/bleedseg.js';
 import { buildBleedSegFine } from '../../../src/model/architectures/bleedseg-fine.js';
 import { exportLayersModelToOnnx } from '../../../src/model/onnx/export.js';
@@ -30,13 +30,11 @@ import { relaxSpatialDims } from '../../../src/model/onnx/relax-dims.js';
 import { computeLocaliserCrop } from '../../../src/infer/localise/localiser-crop.js';
 import { drawSkullSlice } from '../../helpers/skull-slice.js';
 
-test('a model folder with a localiser: card checks, localiseSlices = the localiser by hand (TTA)', async () => {
+/** A bss model folder's card and files at `size`: zero logistic head, seeded blood.onnx and seg.onnx (bleedseg-fine, fixed size). */
+function localiserFolder(size: number): { card: ModelCard; files: Record<string, Uint8Array>; windows: WindowPreset[] } {
   tf.env().set('PROD', true);
-  if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
-  const size = 32;
   const windows = [...(WINDOW_STACKS['bss'] ?? [])];
   const F = countHuRowFeatures(true);
-  const fineOnnx = exportLayersModelToOnnx(buildBleedSegFine({ channels: 3, size }, createRng(3)));
   const card: ModelCard = {
     format: MODEL_FORMAT, kind: 'embedding-head', architecture: 'test', inputSize: size, windows, context: 0, outputs: SUBTYPES,
     trunk: { features: 0, huFeatures: true, bloodMap: { file: 'blood.onnx', stride: BLEEDSEG_STRIDE } },
@@ -46,8 +44,16 @@ test('a model folder with a localiser: card checks, localiseSlices = the localis
   const files = {
     'head.onnx': buildLogisticHeadOnnx(new Float32Array(F * 6), new Float32Array(6), F, 'test'),
     'blood.onnx': exportLayersModelToOnnx(buildBleedSeg({ channels: 3, size }, createRng(2))),
-    'seg.onnx': fineOnnx,
+    'seg.onnx': exportLayersModelToOnnx(buildBleedSegFine({ channels: 3, size }, createRng(3))),
   };
+  return { card, files, windows };
+}
+
+test('a model folder with a localiser: card checks, localiseSlices = the localiser by hand (TTA)', async () => {
+  if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+  const size = 32;
+  const { card, files } = localiserFolder(size);
+  const fineOnnx = files['seg.onnx'] as Uint8Array;
   const dir = mkdtempSync(join(tmpdir(), 'ichscan-localiser-'));
   const bad = mkdtempSync(join(tmpdir(), 'ichscan-localiser-bad-'));
   try {
@@ -80,20 +86,10 @@ test('a model folder with a localiser: card checks, localiseSlices = the localis
 });
 
 test('a size-free localiser runs on the box around the cavities; a fixed-size one on the whole frame', async () => {
-  tf.env().set('PROD', true);
   if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
   const size = 64;
-  const windows = [...(WINDOW_STACKS['bss'] ?? [])];
-  const F = countHuRowFeatures(true);
-  const fine = exportLayersModelToOnnx(buildBleedSegFine({ channels: 3, size }, createRng(3)));
-  const card: ModelCard = {
-    format: MODEL_FORMAT, kind: 'embedding-head', architecture: 'test', inputSize: size, windows, context: 0, outputs: SUBTYPES,
-    trunk: { features: 0, huFeatures: true, bloodMap: { file: 'blood.onnx', stride: BLEEDSEG_STRIDE } },
-    localiser: { file: 'seg.onnx', architecture: 'bleedseg-fine', stride: 2, channels: SUBTYPES },
-    trainingData: {}, validation: {}, created: '2026-12-02',
-  };
-  const head = buildLogisticHeadOnnx(new Float32Array(F * 6), new Float32Array(6), F, 'test');
-  const blood = exportLayersModelToOnnx(buildBleedSeg({ channels: 3, size }, createRng(2)));
+  const { card, files, windows } = localiserFolder(size);
+  const fine = files['seg.onnx'] as Uint8Array;
   const images = [drawSkullSlice(size), drawSkullSlice(size, 0, 60)];
   // the drawn cavity: radius < 17 px around (32, 32) → rows/columns 16–48 → grown by 4 on 8s: 8–56
   const box = computeLocaliserCrop(images.map((im) => computeSliceCavity(im, windows)), size, 4, 8);
@@ -104,7 +100,7 @@ test('a size-free localiser runs on the box around the cavities; a fixed-size on
     for (const [name, seg] of [['free', relaxSpatialDims(fine)], ['fixed', fine]] as const) {
       const dir = mkdtempSync(join(tmpdir(), `ichscan-localiser-${name}-`));
       dirs.push(dir);
-      writeModelFolder(dir, card, { 'head.onnx': head, 'blood.onnx': blood, 'seg.onnx': seg });
+      writeModelFolder(dir, card, { ...files, 'seg.onnx': seg });
       const scorer = await openScorer(dir, { threads: 1 });
       try {
         const got = await (scorer.localiseSlices as NonNullable<typeof scorer.localiseSlices>)(images, [0, 1], { tta: true, cropMarginPx: 4 });
