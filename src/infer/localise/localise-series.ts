@@ -112,7 +112,7 @@ export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: read
       pixelAreaMm2: sp[0] * sp[1],
       minAreaMm2: s.pixelSpacing ? o.params.minAreaMm2 : 0,
       hu: hu.data,
-      ...(fine && o.localiser?.params.subtypes === 'channels' ? { subtypeMap: fine } : {}),
+      ...(fine && o.localiser && o.localiser.params.subtypes !== 'rule' ? { subtypeMap: fine, subtypeMode: o.localiser.params.subtypes } : {}),
     });
   });
   const counts = labels.map(countLabelPixels);

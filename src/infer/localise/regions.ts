@@ -13,7 +13,7 @@
  */
 import { HEMORRHAGE_SUBTYPES, type Subtype } from '../../core/subtypes.js';
 import { labelComponents } from '../../preprocess/morphology.js';
-import { assignRegionSubtypes, type SubtypeMap } from './subtype-map.js';
+import { assignRegionSubtypes, sumRegionChannels, type SubtypeMap } from './subtype-map.js';
 
 export type HemorrhageSubtype = Exclude<Subtype, 'any'>;
 
@@ -63,12 +63,15 @@ interface RegionStats {
   ringCsf: number;
 }
 
-/** The subtype rule (see the file comment) for one region. */
-function classifyRegion(st: RegionStats, r: RegionInput): HemorrhageSubtype {
+/**
+ * The subtype rule (see the file comment) for one region; `extraAxial` (the localiser's channels'
+ * say in 'hybrid' mode) replaces the rule's own extra-axial test when given.
+ */
+function classifyRegion(st: RegionStats, r: RegionInput, extraAxial?: boolean): HemorrhageSubtype {
   const mmPx = Math.sqrt(r.pixelAreaMm2);
   const radiusMm = st.innerRadiusPx * mmPx;
-  if (radiusMm <= THIN_MM) return 'subarachnoid';
-  if (st.near * 2 >= st.size) {
+  if (extraAxial !== true && radiusMm <= THIN_MM) return 'subarachnoid';
+  if (extraAxial ?? st.near * 2 >= st.size) {
     const elongation = (st.size * r.pixelAreaMm2) / (Math.PI * radiusMm * radiusMm);
     return elongation < LENS_ELONGATION ? 'epidural' : 'subdural';
   }
@@ -91,8 +94,10 @@ export interface RegionInput {
   minAreaMm2: number;
   /** HU at source resolution (rows · columns), for the CSF around a region. */
   hu: Float32Array;
-  /** The localiser's per-subtype map of the slice: when given, a region's subtype is its channel argmax, not the rule. */
+  /** The localiser's per-subtype map of the slice: when given, a region's subtype is its channel argmax
+   * ('channels', the default) or, in 'hybrid', the rule with the channels deciding extra- vs intra-axial. */
   subtypeMap?: SubtypeMap;
+  subtypeMode?: 'channels' | 'hybrid';
 }
 
 /** The smallest window of rows · cols holding every 1 of `mask`, grown by `pad` (clamped); null when empty. */
@@ -183,12 +188,17 @@ function labelWindow(whole: RegionInput, win: { y0: number; x0: number; h: numbe
           if (v >= (CSF_HU[0] as number) && v <= (CSF_HU[1] as number)) st.ringCsf++;
         }
     }
-  const fromMap = r.subtypeMap ? assignRegionSubtypes(labels, whole.rows, whole.columns, sizes.length, r.subtypeMap, win) : undefined;
+  const hybrid = r.subtypeMap !== undefined && r.subtypeMode === 'hybrid';
+  const fromMap = r.subtypeMap && !hybrid ? assignRegionSubtypes(labels, whole.rows, whole.columns, sizes.length, r.subtypeMap, win) : undefined;
+  // hybrid: extra-axial when the epidural + subdural channels outweigh the three intra-axial ones over the region
+  const sums = r.subtypeMap && hybrid ? sumRegionChannels(labels, whole.rows, whole.columns, sizes.length, r.subtypeMap, win) : undefined;
   const code = new Uint8Array(sizes.length);
   for (let id = 1; id < sizes.length; id++) {
     const st = stats[id] as RegionStats;
     if (st.size * r.pixelAreaMm2 < r.minAreaMm2) continue;
-    code[id] = fromMap ? (fromMap[id] as number) : HEMORRHAGE_SUBTYPES.indexOf(classifyRegion(st, r)) + 1;
+    const c = (k: number): number => (sums ? (sums[id * 5 + k] as number) : 0);
+    const extra = sums ? c(0) + c(4) > c(1) + c(2) + c(3) : undefined;
+    code[id] = fromMap ? (fromMap[id] as number) : HEMORRHAGE_SUBTYPES.indexOf(classifyRegion(st, r, extra)) + 1;
   }
   const out = new Uint8Array(r.rows * r.columns);
   for (let i = 0; i < out.length; i++) out[i] = code[labels[i] as number] as number;

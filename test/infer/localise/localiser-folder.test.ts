@@ -116,7 +116,7 @@ test('a size-free localiser runs on the box around the cavities; a fixed-size on
   }
 });
 
-test('labelRegions: with a subtype map a deep region takes the channel argmax, not the rule', () => {
+test('labelRegions: with a subtype map a deep region takes the channel argmax, not the rule; hybrid takes only the axis from it', () => {
   // 32 × 32 source pixels, a 6 × 6 region in the middle of a cavity that covers the whole slice
   const n = 32;
   const mask = new Uint8Array(n * n);
@@ -135,4 +135,15 @@ test('labelRegions: with a subtype map a deep region takes the channel argmax, n
   const chan = labelRegions({ ...base, subtypeMap: { data, m } });
   assert.equal(chan[16 * n + 16], 4);
   assert.equal(chan[0], 0);
+  // hybrid: the channels only say intra- vs extra-axial (here intra: 0.9 vs 0), the rule the rest
+  assert.equal(labelRegions({ ...base, subtypeMap: { data, m }, subtypeMode: 'hybrid' })[16 * n + 16], 2);
+  // epidural + subdural outweighing the intra-axial channels make the deep region extra-axial; its
+  // shape (6 × 6, compact: area / πr² < 4) makes it epidural
+  const extra = data.slice();
+  for (let i = 0; i < m * m; i++) {
+    extra[i * 6 + 4] = 0.8;
+    extra[i * 6 + 3] = 0.1;
+    extra[i * 6 + 1] = 0.1;
+  }
+  assert.equal(labelRegions({ ...base, subtypeMap: { data: extra, m }, subtypeMode: 'hybrid' })[16 * n + 16], 1);
 });
