@@ -64,13 +64,24 @@ export class ConvPackCache {
     return !(pointwise && this.mode === 'spatial');
   }
 
-  /** The pack for `filter`/`bias` (handles of those data ids) with `spec`, made on first use. */
-  get(filter: tf.DataId, filterHandle: number, bias: tf.DataId | undefined, biasHandle: number | undefined, spec: PackSpec): number {
+  /**
+   * The pack for `filter`/`bias` (handles of those data ids) with `spec`, made on first use; undefined
+   * when this libtorch cannot pack (built without oneDNN): packs are then off for good, with one warning,
+   * and the caller runs the unpacked convolution.
+   */
+  get(filter: tf.DataId, filterHandle: number, bias: tf.DataId | undefined, biasHandle: number | undefined, spec: PackSpec): number | undefined {
     const key = [this.serial(filter), bias ? this.serial(bias) : 0, spec.strides, spec.pads, spec.dilations, spec.xShape, spec.activation].join('/');
     const had = this.packs.get(key);
     if (had) return had.id;
     const [t, , l] = spec.pads as [number, number, number, number];
-    const id = this.addon.convPrepack(filterHandle, biasHandle, spec.strides, [t, l], spec.dilations, spec.xShape, spec.activation);
+    let id: number;
+    try {
+      id = this.addon.convPrepack(filterHandle, biasHandle, spec.strides, [t, l], spec.dilations, spec.xShape, spec.activation);
+    } catch (e) {
+      this.mode = 'off';
+      process.emitWarning(`torch: prepacked convolutions are off (${e instanceof Error ? e.message : String(e)}); convolutions run unpacked`);
+      return undefined;
+    }
     const deps = bias ? [filter, bias] : [filter];
     this.packs.set(key, { id, deps });
     for (const d of deps) {

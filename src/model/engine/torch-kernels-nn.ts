@@ -79,7 +79,7 @@ function convForward(name: string, depthwise: boolean, fused: boolean): tf.Kerne
     if (!tapeOn() && biasPerChannel && b.convPacks.eligible(spec, depthwise, prelu)) {
       // Inference: the weight reordered once (torch-conv-pack.ts), bias and ReLU fused by oneDNN.
       const pack = b.convPacks.get(filter.dataId, b.handle(filter), bias?.dataId, handleOf(b, bias), spec);
-      return b.output(b.addon.convRun(b.handle(x), pack), 'float32', g.outShape);
+      if (pack !== undefined) return b.output(b.addon.convRun(b.handle(x), pack), 'float32', g.outShape);
     }
     const h = b.addon.conv2d(
       b.handle(x),

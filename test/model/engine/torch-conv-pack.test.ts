@@ -4,13 +4,15 @@
  * zoo uses (1×1, 3×3 same/valid/stride 2, 1×7/7×1, dilation, one input or output channel, 1×1
  * images); no pack is ever stale (a variable assign, setWeights, and the inference fold after a
  * batch-norm change are all seen); gradient tapes never use or make a pack; packs go with their
- * tensors (none left after dispose).
+ * tensors (none left after dispose); without oneDNN packs switch off with a warning. The cache's
+ * bookkeeping is also checked on a stub addon (runs without libtorch).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { TorchBackend } from '../../../src/model/engine/torch-backend.js';
-import type { PrepackMode } from '../../../src/model/engine/torch-conv-pack.js';
+import { ConvPackCache, type PrepackMode } from '../../../src/model/engine/torch-conv-pack.js';
+import type { TorchAddon } from '../../../src/model/engine/torch-addon.js';
 import { assertClose, assertMatchesCpu, initTorchForTests, randomArray, torchSkipReason } from './torch-compare.js';
 
 const skip = torchSkipReason();
@@ -126,4 +128,68 @@ test('the inference fold on packs follows a batch-norm change; gradient tapes ma
   const [cpu, tch] = outputs as [Float32Array[], Float32Array[]];
   assertClose('fold, initial weights', tch[0] as Float32Array, cpu[0] as Float32Array);
   assertClose('fold, after the batch norm changed', tch[1] as Float32Array, cpu[1] as Float32Array);
+});
+
+/** A stub addon: numbered packs, a record of frees, optionally failing to pack. */
+function stubAddon(fail: boolean): { addon: TorchAddon; freed: number[] } {
+  let next = 1;
+  const freed: number[] = [];
+  const addon = {
+    convPrepack: () => {
+      if (fail) throw new Error('no oneDNN here');
+      return next++;
+    },
+    convPackFree: (id: number) => void freed.push(id),
+  } as unknown as TorchAddon;
+  return { addon, freed };
+}
+
+const spec = { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], xShape: [2, 8, 8, 3], filterShape: [3, 3, 3, 4], activation: 'relu' };
+
+test('pack cache: one pack per filter, bias and shape; dropping either tensor frees it, once', () => {
+  const { addon, freed } = stubAddon(false);
+  const c = new ConvPackCache(addon, 'all');
+  const [f, b, f2] = [{}, {}, {}];
+  assert.equal(c.get(f, 0, b, 1, spec), 1);
+  assert.equal(c.get(f, 0, b, 1, spec), 1, 'reused');
+  assert.equal(c.get(f, 0, undefined, undefined, spec), 2, 'another bias, another pack');
+  assert.equal(c.get(f, 0, b, 1, { ...spec, xShape: [1, 8, 8, 3] }), 3, 'another input shape, another pack');
+  assert.equal(c.get(f2, 5, b, 1, spec), 4);
+  c.drop(b);
+  assert.deepEqual(freed.sort(), [1, 3, 4], 'the packs with that bias went');
+  c.drop(f);
+  assert.deepEqual(freed.sort(), [1, 2, 3, 4]);
+  assert.equal(c.size, 0);
+  c.drop(f2);
+  assert.equal(freed.length, 4, 'nothing freed twice');
+  assert.equal(c.get(f, 0, b, 1, spec), 5, 'a dropped data id packs afresh');
+});
+
+test('pack cache: where packing fails, packs switch off with one warning and the caller runs unpacked', async () => {
+  const { addon } = stubAddon(true);
+  const c = new ConvPackCache(addon, 'all');
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on('warning', onWarning);
+  assert.equal(c.get({}, 0, undefined, undefined, spec), undefined);
+  assert.equal(c.mode, 'off');
+  assert.equal(c.eligible(spec, false, false), false);
+  await new Promise((r) => setImmediate(r));
+  process.off('warning', onWarning);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0] ?? '', /no oneDNN here/);
+});
+
+test('pack modes: off, spatial (1×1 stays on the GEMM), all; depthwise, PReLU and asymmetric padding never pack', () => {
+  const { addon } = stubAddon(false);
+  const pointwise = { ...spec, pads: [0, 0, 0, 0], filterShape: [1, 1, 3, 4] };
+  assert.equal(new ConvPackCache(addon, 'off').eligible(spec, false, false), false);
+  assert.equal(new ConvPackCache(addon, 'spatial').eligible(pointwise, false, false), false);
+  assert.equal(new ConvPackCache(addon, 'spatial').eligible(spec, false, false), true);
+  const all = new ConvPackCache(addon, 'all');
+  assert.equal(all.eligible(pointwise, false, false), true);
+  assert.equal(all.eligible(spec, true, false), false);
+  assert.equal(all.eligible(spec, false, true), false);
+  assert.equal(all.eligible({ ...spec, pads: [0, 1, 0, 1] }, false, false), false);
+  assert.equal(all.eligible({ ...spec, activation: 'sigmoid' }, false, false), false);
 });
