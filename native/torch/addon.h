@@ -81,5 +81,6 @@ void registerShape(napi_env env, napi_value exports);
 void registerNn(napi_env env, napi_value exports);
 void registerFused(napi_env env, napi_value exports);
 void registerAdam(napi_env env, napi_value exports);
+void registerConvPack(napi_env env, napi_value exports);
 
 }  // namespace ich

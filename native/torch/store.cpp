@@ -270,6 +270,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   ich::registerNn(env, exports);
   ich::registerFused(env, exports);
   ich::registerAdam(env, exports);
+  ich::registerConvPack(env, exports);
   return exports;
 }
 

@@ -67,6 +67,11 @@ export interface TorchAddon {
   adam(variable: Handle, gradient: Handle, m: Handle, v: Handle, lr: number, beta1: number, beta2: number, epsilon: number, acc1: number, acc2: number): Handle[];
   matMul(a: Handle, b: Handle, transposeA: boolean, transposeB: boolean, bias?: Maybe, activation?: string, alpha?: number, prelu?: Maybe): Handle;
   softmax(x: Handle, dim: number): Handle;
+  /** A prepacked inference convolution (conv-pack.cpp): padding [h, w] per side, inShape NHWC → pack id. */
+  convPrepack(filter: Handle, bias: Maybe, strides: readonly number[], padding: readonly number[], dilations: readonly number[], inShape: readonly number[], activation: 'linear' | 'relu' | string): number;
+  convRun(x: Handle, pack: number): Handle;
+  convPackFree(pack: number): void;
+  convPackCount(): number;
 }
 
 /** Where the addon is looked for: $ICHSCAN_TORCH_ADDON, else the build folder of this checkout. */

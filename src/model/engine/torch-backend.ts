@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ichError } from '../../core/errors.js';
 import type { DtypeCode, Handle, TorchAddon } from './torch-addon.js';
+import { ConvPackCache } from './torch-conv-pack.js';
 
 interface TorchData {
   handle: Handle;
@@ -46,9 +47,12 @@ function asTyped(values: tf.BackendValues, dtype: tf.DataType): Float32Array | I
 
 export class TorchBackend extends tf.KernelBackend {
   private readonly data: tf.DataStorage<TorchData>;
+  /** Prepacked inference convolutions, freed with the filter/bias data ids they were made from. */
+  readonly convPacks: ConvPackCache;
 
   constructor(readonly addon: TorchAddon) {
     super();
+    this.convPacks = new ConvPackCache(addon);
     this.data = new tf.DataStorage(this, tf.engine());
   }
 
@@ -76,6 +80,7 @@ export class TorchBackend extends tf.KernelBackend {
   }
 
   override move(dataId: tf.DataId, values: tf.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    this.convPacks.drop(dataId);
     this.data.set(dataId, { handle: this.upload(values, shape, dtype), refCount, dtype, size: tf.util.sizeFromShape(shape) });
   }
 
@@ -95,6 +100,7 @@ export class TorchBackend extends tf.KernelBackend {
     const d = this.data.get(dataId);
     d.refCount--;
     if (!force && d.refCount > 0) return false;
+    this.convPacks.drop(dataId);
     this.addon.free(d.handle);
     this.data.delete(dataId);
     return true;
@@ -131,6 +137,7 @@ export class TorchBackend extends tf.KernelBackend {
   }
 
   override dispose(): void {
-    // Tensors are freed one by one through disposeData; nothing else is held.
+    // Tensors are freed one by one through disposeData; the packs go here.
+    this.convPacks.clear();
   }
 }

@@ -58,12 +58,29 @@ function handleOf(b: TorchBackend, t: tf.TensorInfo | undefined): number | undef
   return t === undefined ? undefined : b.handle(t);
 }
 
+/** Whether tfjs is recording kernels for a gradient (then the forward must read the live weights). */
+function tapeOn(): boolean {
+  // Inside a kernel the engine's kernelDepth is 1, so isTapeOn() would say false; gradientDepth > 0
+  // is what marks a tf.grad / variableGrads / optimizer.minimize scope.
+  return (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+}
+
 function convForward(name: string, depthwise: boolean, fused: boolean): tf.KernelConfig {
   return torchKernel(name, (inputs, attrs, b) => {
     const x = input(inputs, 'x');
     const filter = input(inputs, 'filter');
     const g = convGeometry(x.shape, filter.shape, attrs, depthwise);
     const act = fused ? ((attrs.activation as string | undefined) ?? 'linear') : 'linear';
+    const bias = fused ? optionalInput(inputs, 'bias') : undefined;
+    const prelu = fused && optionalInput(inputs, 'preluActivationWeights') !== undefined;
+    const spec = { strides: g.strides, pads: g.pads, dilations: g.dilations, xShape: x.shape, filterShape: filter.shape, activation: act };
+    // The pack's bias is one value per output channel; tfjs also allows a broadcastable one.
+    const biasPerChannel = !bias || tf.util.sizeFromShape(bias.shape) === filter.shape[3];
+    if (!tapeOn() && biasPerChannel && b.convPacks.eligible(spec, depthwise, prelu)) {
+      // Inference: the weight reordered once (torch-conv-pack.ts), bias and ReLU fused by oneDNN.
+      const pack = b.convPacks.get(filter.dataId, b.handle(filter), bias?.dataId, handleOf(b, bias), spec);
+      if (pack !== undefined) return b.output(b.addon.convRun(b.handle(x), pack), 'float32', g.outShape);
+    }
     const h = b.addon.conv2d(
       b.handle(x),
       b.handle(filter),
@@ -71,7 +88,7 @@ function convForward(name: string, depthwise: boolean, fused: boolean): tf.Kerne
       g.pads,
       g.dilations,
       depthwise,
-      fused ? handleOf(b, optionalInput(inputs, 'bias')) : undefined,
+      handleOf(b, bias),
       act,
       Number(attrs.leakyreluAlpha ?? 0.2),
       fused ? handleOf(b, optionalInput(inputs, 'preluActivationWeights')) : undefined,
