@@ -5,7 +5,7 @@
  * subtypes from its channels and with the place/shape rule; the stride-4 segmenter ∧ HU ∧ cavity
  * (the localiser off); the plain HU-threshold baseline (40–90 HU inside the cavity, no segmenter).
  * Usage: `npm run bench:localise -- --data DIR [--model default] [--map-threshold 0.5] [--hu-low 45]
- * [--hu-high 95] [--min-area 6] [--grow 3] [--loc-threshold 0.5] [--loc-gate 0.1] [--no-loc-tta]
+ * [--hu-high 95] [--min-area 6] [--grow 3] [--loc-threshold 0.5] [--loc-gate 0.1] [--no-loc-tta] [--loc-crop-margin 16]
  * [--ungated] [--methods channels,rule,hybrid,rule-frame,stride4,hu]`. `--ungated` draws masks in every series whatever the verdict (the masks apart from
  * the classifier). Prints numbers; not a test.
  */
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     'loc-threshold': { type: 'string' },
     'loc-gate': { type: 'string' },
     'no-loc-tta': { type: 'boolean', default: false },
+    'loc-crop-margin': { type: 'string' },
     ungated: { type: 'boolean', default: false },
     methods: { type: 'string', default: 'channels,rule,stride4,hu' },
   },
@@ -51,7 +52,7 @@ const params: BleedMaskParams = {
 };
 
 const L = DEFAULT_LOCALISER_PARAMS;
-const loc: LocaliserParams = { ...L, threshold: num(values['loc-threshold'], L.threshold), gate: num(values['loc-gate'], L.gate), tta: !values['no-loc-tta'] };
+const loc: LocaliserParams = { ...L, threshold: num(values['loc-threshold'], L.threshold), gate: num(values['loc-gate'], L.gate), tta: !values['no-loc-tta'], cropMarginPx: num(values['loc-crop-margin'], L.cropMarginPx) };
 
 async function measure(label: string, p: BleedMaskParams, lp: LocaliserParams): Promise<void> {
   const scorer = await openScorer(resolveModelDir(values.model as string, process.cwd()));
