@@ -94,11 +94,15 @@ export function localiseSeries(slices: readonly LocaliseSliceInput[], maps: read
     const fine = o.localiser?.maps[i];
     // gated out (the stride-4 map stayed under the gate, so its own mask would be empty too)
     if (o.localiser && !fine) return new Uint8Array(rows * columns);
+    const map = fine ? anyChannelOf(fine) : maps?.[i];
+    const mapThreshold = fine && o.localiser ? o.localiser.params.threshold : o.params.mapThreshold;
+    // a map that stays under its threshold everywhere gives an empty mask (its bilinear samples cannot
+    // exceed its maximum): skip the HU, cavity and mask work (most gated slices of a real series)
+    if (map && !map.data.some((v) => v >= mapThreshold)) return new Uint8Array(rows * columns);
     const hu = s.readHu();
     const cav = computeSliceCavity(s.image, o.windows);
     const grown = growCavity(cav, o.params.cavityGrowPx);
-    const mapParams = fine && o.localiser ? { ...o.params, mapThreshold: o.localiser.params.threshold } : o.params;
-    const mask = computeBleedMask(hu, { mask: grown, w: cav.w, h: cav.h }, fine ? anyChannelOf(fine) : maps?.[i], mapParams);
+    const mask = computeBleedMask(hu, { mask: grown, w: cav.w, h: cav.h }, map, { ...o.params, mapThreshold });
     if (!mask.includes(1)) return mask; // most slices of a bleeding series: no regions to type
     const sp = s.pixelSpacing ?? [1, 1];
     return labelRegions({
