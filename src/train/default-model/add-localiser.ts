@@ -9,7 +9,7 @@
  *
  * Run: node dist/src/train/default-model/add-localiser.js --model models/default --seg <seg.onnx> [--summary "<one line>"]
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,6 +42,8 @@ function main(): void {
   const info = existsSync(sidecar) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as Record<string, unknown>) : typeof kept === 'object' && kept !== null ? (kept as Record<string, unknown>) : {};
   const card = withLocaliser(before, info, values.summary);
   writeFileSync(join(dir, LOCALISER_FILE), relaxSpatialDims(readFileSync(values.seg)));
+  // a float copy left by quantize-localiser.js belongs to the localiser replaced here
+  rmSync(join(dir, 'seg.fp32.onnx'), { force: true });
   writeFileSync(join(dir, MODEL_CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
   readModelCard(dir); // the written card passes the checks
   process.stderr.write(`${dir}: ${LOCALISER_FILE} added and named in ${MODEL_CARD_FILE}\n`);
