@@ -20,6 +20,8 @@ import { MODEL_CARD_FILE, readModelCard, type ModelCard } from '../../model/card
 import { relaxSpatialDims } from '../../model/onnx/relax-dims.js';
 
 export const LOCALISER_FILE = 'seg.onnx';
+/** The trained float localiser, kept beside an int8 `seg.onnx` by quantize-localiser.js. */
+export const LOCALISER_FP32_FILE = 'seg.fp32.onnx';
 
 /** The card with the localiser named in it (pure: the caller writes it). */
 export function withLocaliser(card: ModelCard, info: Record<string, unknown>, summary: string | undefined): ModelCard {
@@ -43,7 +45,7 @@ function main(): void {
   const card = withLocaliser(before, info, values.summary);
   writeFileSync(join(dir, LOCALISER_FILE), relaxSpatialDims(readFileSync(values.seg)));
   // a float copy left by quantize-localiser.js belongs to the localiser replaced here
-  rmSync(join(dir, 'seg.fp32.onnx'), { force: true });
+  rmSync(join(dir, LOCALISER_FP32_FILE), { force: true });
   writeFileSync(join(dir, MODEL_CARD_FILE), `${JSON.stringify(card, null, 2)}\n`);
   readModelCard(dir); // the written card passes the checks
   process.stderr.write(`${dir}: ${LOCALISER_FILE} added and named in ${MODEL_CARD_FILE}\n`);

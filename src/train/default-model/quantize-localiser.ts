@@ -18,8 +18,8 @@ import { preprocessDecoded } from '../../preprocess/index.js';
 import { buildContextBatch } from '../../model/features/slice-context.js';
 import { MODEL_CARD_FILE, readModelCard } from '../../model/card/model-card.js';
 import { quantizeConvGraph } from '../../model/onnx/quantize.js';
+import { LOCALISER_FP32_FILE } from './add-localiser.js';
 
-export const LOCALISER_FP32_FILE = 'seg.fp32.onnx';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { model: { type: 'string' }, calib: { type: 'string' }, slices: { type: 'string', default: '32' } } });

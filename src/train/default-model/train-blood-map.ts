@@ -26,6 +26,7 @@ import { HU_FEATURES } from '../../model/features/hu-features.js';
 import { embedLabelledFolder, huEmbedder, readSynthManifest } from './embed-dataset.js';
 import { readMaskedSlices, type CropOptions, type MaskedSlice } from '../blood-masks.js';
 import { trainSegmenter } from '../train-segmenter.js';
+import { readSegmenterRunOptions, segmenterFlags } from './segmenter-flags.js';
 
 const SIZE = 256;
 const WINDOWS = [...(WINDOW_STACKS['bss'] ?? [])];
@@ -61,18 +62,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       synth: { type: 'string', multiple: true },
-      val: { type: 'string' },
-      run: { type: 'string' },
-      out: { type: 'string' },
-      steps: { type: 'string', default: '1500' },
-      batch: { type: 'string', default: '16' },
-      crop: { type: 'string', default: '128' },
-      lr: { type: 'string', default: '0.002' },
-      'lr-decay-step': { type: 'string' },
-      'lr-decay': { type: 'string', default: '0.25' },
-      'positive-weight': { type: 'string', default: '3' },
-      seed: { type: 'string', default: '1' },
-      'checkpoint-every': { type: 'string', default: '100' },
+      ...segmenterFlags({ steps: 1500, batch: 16 }),
       heldout: { type: 'string', multiple: true },
     },
   });
@@ -86,15 +76,7 @@ async function main(): Promise<void> {
   const crop: CropOptions = { ...so, windows: WINDOWS, crop: Number(values.crop), positiveShare: 0.5, huOffset: 10, huScale: 0.05 };
   const res = await trainSegmenter(train, val, {
     ...crop,
-    runDir: resolve(values.run),
-    steps: Number(values.steps),
-    batch: Number(values.batch),
-    learningRate: Number(values.lr),
-    ...(values['lr-decay-step'] ? { lrDecayStep: Number(values['lr-decay-step']), lrDecayFactor: Number(values['lr-decay']) } : {}),
-    positiveWeight: Number(values['positive-weight']),
-    seed: Number(values.seed),
-    checkpointEvery: Number(values['checkpoint-every']),
-    stream: process.stderr,
+    ...readSegmenterRunOptions(values),
   });
   // a fixed-size twin for export (the trained model takes any size)
   const fixed = buildBleedSeg({ channels: WINDOWS.length, size: SIZE }, createRng(0));

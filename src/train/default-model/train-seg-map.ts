@@ -23,6 +23,7 @@ import { relaxSpatialDims } from '../../model/onnx/relax-dims.js';
 import { readSynthManifest } from './embed-dataset.js';
 import { readSubtypeMaskedSlices, type SubtypeCropOptions, type SubtypeMaskedSlice } from '../subtype-masks.js';
 import { trainSubtypeSegmenter } from '../train-subtype-segmenter.js';
+import { readSegmenterRunOptions, segmenterFlags } from './segmenter-flags.js';
 
 const SIZE = 256;
 const WINDOWS = [...(WINDOW_STACKS['bss'] ?? [])];
@@ -31,18 +32,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       data: { type: 'string', multiple: true },
-      val: { type: 'string' },
-      run: { type: 'string' },
-      out: { type: 'string' },
-      steps: { type: 'string', default: '2000' },
-      batch: { type: 'string', default: '12' },
-      crop: { type: 'string', default: '128' },
-      lr: { type: 'string', default: '0.002' },
-      'lr-decay-step': { type: 'string' },
-      'lr-decay': { type: 'string', default: '0.25' },
-      'positive-weight': { type: 'string', default: '3' },
-      seed: { type: 'string', default: '1' },
-      'checkpoint-every': { type: 'string', default: '100' },
+      ...segmenterFlags({ steps: 2000, batch: 12 }),
       backend: { type: 'string', default: 'torch' },
       threads: { type: 'string' },
     },
@@ -59,15 +49,7 @@ async function main(): Promise<void> {
   const crop: SubtypeCropOptions = { ...so, windows: WINDOWS, crop: Number(values.crop), positiveShare: 0.5, huOffset: 10, huScale: 0.05, zoom: 0.1 };
   const res = await trainSubtypeSegmenter(train, val, {
     ...crop,
-    runDir: resolve(values.run),
-    steps: Number(values.steps),
-    batch: Number(values.batch),
-    learningRate: Number(values.lr),
-    ...(values['lr-decay-step'] ? { lrDecayStep: Number(values['lr-decay-step']), lrDecayFactor: Number(values['lr-decay']) } : {}),
-    positiveWeight: Number(values['positive-weight']),
-    seed: Number(values.seed),
-    checkpointEvery: Number(values['checkpoint-every']),
-    stream: process.stderr,
+    ...readSegmenterRunOptions(values),
   });
   // a fixed-size twin for export (strided 'same' pads need a size); its pads hold for every
   // multiple of 8, so the file's H and W are then made symbolic (inference crops to the skull)
