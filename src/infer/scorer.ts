@@ -120,7 +120,8 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
   const blood = bloodFile ? await createOnnxEngine(bloodFile, { ...engineOpts, file: bloodFile }) : undefined;
   const locSpec = card.localiser;
   const locFile = locSpec ? join(dir, locSpec.file) : undefined;
-  const localiser = locFile ? await createOnnxEngine(locFile, { ...engineOpts, file: locFile }) : undefined;
+  // a localiser that is also the blood map (trunk.bloodMap names its file) runs in one session
+  const localiser = locFile ? (locFile === bloodFile ? blood : await createOnnxEngine(locFile, { ...engineOpts, file: locFile })) : undefined;
   const headFile = join(dir, 'head.onnx');
   const head = await createOnnxEngine(headFile, { ...engineOpts, provider: 'cpu', file: headFile });
   const Ft = trunkSpec.features;
@@ -133,7 +134,7 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
       let emb = trunk ? await runBatched(trunk, n, batch, Ft, (idx, scratch) => buildContextBatch(images, idx, 0, flip, undefined, scratch)) : new Float32Array(0);
       let maps: Plane[] | undefined;
       if (trunkSpec.huFeatures) {
-        maps = blood && bloodSpec ? await computeBloodMaps(blood, images, bloodSpec.stride, flip, batch) : undefined;
+        maps = blood && bloodSpec ? await computeBloodMaps(blood, images, bloodSpec.stride, flip, batch, bloodSpec.channel) : undefined;
         emb = appendColumns(emb, Ft, computeHuFeatureRows(images, card.windows, maps, trunkSpec.huRegion ?? 'frame'), Fh, n);
       }
       if (trunkSpec.studyHead) return { probabilities: await runStudyHead(head, emb, n, F, splitBySpacing(n, so.z, card.contextSpacingMm)), bloodMaps: maps };
@@ -169,7 +170,7 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
     async dispose() {
       await trunk?.dispose();
       await blood?.dispose();
-      await localiser?.dispose();
+      if (localiser !== blood) await localiser?.dispose();
       await head.dispose();
     },
   };

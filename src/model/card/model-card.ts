@@ -50,7 +50,8 @@ export interface ModelCard {
     huRegion?: HuRegion;
     /** A blood segmenter in the folder (NHWC [n, size, size, windows] → [n, size/stride, size/stride, 1]
      * probabilities); its map's features (blood-map.ts) join the HU features. Needs huFeatures. */
-    bloodMap?: { file: string; stride: number };
+    /** `channel`: the map has `count` channels per cell and its blood plane is `index` (a localiser's `any`: 5 of 6). */
+    bloodMap?: { file: string; stride: number; channel?: { count: number; index: number } };
     /** `head.onnx` is a study head (study-conv): the whole series' embeddings [1, n, 1, F] in z
      * order → [1, n, 1, 6], n dynamic, instead of a per-slice head over s−k … s+k (needs context 0). */
     studyHead?: boolean;
@@ -118,6 +119,8 @@ export function readModelCard(dir: string): ModelCard {
     if (bm !== undefined && (typeof bm.file !== 'string' || !Number.isInteger(bm.stride) || bm.stride < 1 || card.inputSize % bm.stride !== 0 || t?.huFeatures !== true)) {
       bad('trunk.bloodMap needs {file, stride dividing inputSize} and huFeatures: true');
     }
+    const ch = bm?.channel;
+    if (ch !== undefined && !(Number.isInteger(ch.count) && Number.isInteger(ch.index) && ch.count >= 1 && ch.index >= 0 && ch.index < ch.count)) bad('trunk.bloodMap.channel needs integers {count ≥ 1, 0 ≤ index < count}');
   }
   const loc = card.localiser;
   if (loc !== undefined) {

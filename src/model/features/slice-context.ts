@@ -138,18 +138,29 @@ export function stackEmbeddings(emb: Float32Array, n: number, features: number, 
   return { data: out, shape: [idx.length, features * span] };
 }
 
+/** One channel of a multi-channel map (channels last): `index` of `count`, e.g. the localiser's `any` (5 of 6). */
+export interface MapChannel {
+  count: number;
+  index: number;
+}
+
 /**
  * The blood segmenter's probability maps of `images` (one [m, m] plane per slice, m = input size /
  * stride). With `flip`, the segmenter sees the mirrored slice and its map is mirrored back, so it
- * lines up with the unflipped slice's cavity.
+ * lines up with the unflipped slice's cavity. With `channel`, the model's map has `count` channels
+ * per cell ([m, m, count], as the localiser's) and the plane is channel `index` of it.
  */
-export async function computeBloodMaps(engine: InferenceEngine, images: readonly Image<'uint8'>[], stride: number, flip: boolean, batch = 8): Promise<Plane[]> {
+export async function computeBloodMaps(engine: InferenceEngine, images: readonly Image<'uint8'>[], stride: number, flip: boolean, batch = 8, channel?: MapChannel): Promise<Plane[]> {
   const first = images[0];
   if (!first) return [];
   const m = first.shape[0] / stride;
-  const all = await runBatched(engine, images.length, batch, m * m, (idx, scratch) => buildContextBatch(images, idx, 0, flip, undefined, scratch));
+  const C = channel?.count ?? 1;
+  const k = channel?.index ?? 0;
+  const all = await runBatched(engine, images.length, batch, m * m * C, (idx, scratch) => buildContextBatch(images, idx, 0, flip, undefined, scratch));
   return images.map((_, i) => {
-    const data = all.slice(i * m * m, (i + 1) * m * m);
+    const data = new Float32Array(m * m);
+    const base = i * m * m * C;
+    for (let j = 0; j < m * m; j++) data[j] = all[base + j * C + k] as number;
     if (flip) for (let y = 0; y < m; y++) data.subarray(y * m, (y + 1) * m).reverse();
     return { data, shape: [m, m] };
   });

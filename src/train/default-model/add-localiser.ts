@@ -25,13 +25,30 @@ export const LOCALISER_FP32_FILE = 'seg.fp32.onnx';
 
 /** The card with the localiser named in it (pure: the caller writes it). */
 export function withLocaliser(card: ModelCard, info: Record<string, unknown>, summary: string | undefined): ModelCard {
-  const note = `Localiser: ${LOCALISER_FILE} is bleedseg-fine (src/model/architectures/bleedseg-fine.ts; stride 2, five subtype channels + any), used for the masks and volumes only (never the verdict; its subtype channels are optional, region subtypes come from the place/shape rule by default), on the slices of a positive series where blood.onnx's map reaches the gate (src/infer/localise/subtype-map.ts); trained by src/train/default-model/train-seg-map.ts.${summary ? ` ${summary}` : ''}`;
+  const note = `Localiser: ${LOCALISER_FILE} is bleedseg-fine (src/model/architectures/bleedseg-fine.ts; stride 2, five subtype channels + any), used for the masks and volumes only (never the verdict; its subtype channels are optional, region subtypes come from the place/shape rule by default), on the slices of a positive series where the verdict's blood map (trunk.bloodMap) reaches the gate (src/infer/localise/subtype-map.ts); trained by src/train/default-model/train-seg-map.ts.${summary ? ` ${summary}` : ''}`;
   return {
     ...card,
     localiser: { file: LOCALISER_FILE, architecture: 'bleedseg-fine', stride: BLEEDSEG_FINE_STRIDE, channels: SUBTYPES },
     trainingData: { ...card.trainingData, localiser: info },
     notes: [...(card.notes ?? []).filter((n) => !n.startsWith('Localiser:')), note],
   };
+}
+
+/** A model folder's localiser, to carry into another build: its file (int8 or float), the float copy if any, and the card's record of its training. */
+export interface LocaliserFolder {
+  file: string;
+  bytes: Uint8Array;
+  fp32: Uint8Array | undefined;
+  info: Record<string, unknown>;
+}
+
+export function readLocaliserFolder(dir: string): LocaliserFolder {
+  const card = readModelCard(dir);
+  if (!card.localiser) throw ichError('ICH_E_MODEL_FORMAT', `${dir} has no localiser in its ${MODEL_CARD_FILE}`);
+  const file = join(dir, card.localiser.file);
+  const fp32 = join(dir, LOCALISER_FP32_FILE);
+  const info = card.trainingData['localiser'];
+  return { file, bytes: readFileSync(file), fp32: existsSync(fp32) ? readFileSync(fp32) : undefined, info: typeof info === 'object' && info !== null ? (info as Record<string, unknown>) : {} };
 }
 
 function main(): void {

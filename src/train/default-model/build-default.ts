@@ -23,7 +23,6 @@ import { createProgress } from '../../core/progress.js';
 import { concatFloat32 } from '../../core/tensor.js';
 import { SUBTYPES, type Subtype } from '../../core/subtypes.js';
 import { WINDOW_STACKS, type WindowPreset } from '../../core/windows.js';
-import { BLEEDSEG_STRIDE } from '../../model/architectures/bleedseg.js';
 import { createOnnxEngine } from '../../model/onnx/runner.js';
 import { rocAuc, column, youdenThreshold, weightedLogLoss } from '../../model/metrics.js';
 import { countHuRowFeatures } from '../../model/features/hu-features.js';
@@ -32,8 +31,10 @@ import { MODEL_FORMAT, type ModelCard } from '../../model/card/model-card.js';
 import { writeModelFolder } from '../../model/card/model-folder.js';
 import { initBackend } from '../../model/engine/index.js';
 import { formatSubmission } from '../../data/submission.js';
-import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, readSynthManifest, type BloodMapEngine, type EmbeddedDataset } from './embed-dataset.js';
+import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, readSynthManifest, openBloodMap, type BloodMapEngine, type EmbeddedDataset } from './embed-dataset.js';
 import { unpackRsnaDev, embedHuCached } from './embed-cached.js';
+import { combineOutOfFold } from './oof-blood-map.js';
+import { LOCALISER_FILE, LOCALISER_FP32_FILE, readLocaliserFolder, withLocaliser } from './add-localiser.js';
 import { crossValidateHeads, expandVariants, logisticTrainer, studyTrainer } from './head-cv.js';
 import { STUDY_HEAD_DEFAULTS, type StudyHeadOptions } from './study-head.js';
 import type { HuRegion } from '../../model/features/cavity.js';
@@ -129,6 +130,9 @@ async function main(): Promise<void> {
       steps: { type: 'string', default: String(HEAD_DEFAULTS.steps) },
       lr: { type: 'string', default: String(HEAD_DEFAULTS.lr) },
       'blood-map': { type: 'string' },
+      'blood-map-kind': { type: 'string', default: 'bleedseg' },
+      localiser: { type: 'string' },
+      'blood-map-fold': { type: 'string', multiple: true },
       'synth-weight': { type: 'string', default: '0.5' },
       head: { type: 'string', default: 'logistic' },
       'hu-region': { type: 'string', default: 'frame' },
@@ -136,7 +140,10 @@ async function main(): Promise<void> {
   });
   const recipe = (values.trunk === 'none' ? 'nsfwjs-inceptionv3-gap' : values.trunk) as TrunkRecipe;
   const fileTrunk = values['trunk-file'] ? resolve(values['trunk-file']) : undefined;
-  const bloodFile = values['blood-map'] ? resolve(values['blood-map']) : undefined;
+  // --localiser <folder>: that folder's localiser (seg.onnx, its `any` channel) is the blood map, and it moves into the new folder
+  const fromLoc = values.localiser ? readLocaliserFolder(resolve(values.localiser)) : undefined;
+  const bloodFile = fromLoc ? fromLoc.file : values['blood-map'] ? resolve(values['blood-map']) : undefined;
+  const bloodKind = fromLoc ? 'localiser' : values['blood-map-kind'];
   const c: DefaultModelConfig = {
     ...FIXED,
     head: { l2: Number(values.l2), steps: Number(values.steps), lr: Number(values.lr) },
@@ -146,7 +153,7 @@ async function main(): Promise<void> {
     trunkKey: fileTrunk ? `file-${createHash('sha1').update(readFileSync(fileTrunk)).digest('hex').slice(0, 12)}` : recipe,
     trunkFeatures: fileTrunk ? Number(values['trunk-features']) : values.trunk === 'none' ? 0 : trunkFeatureCount(recipe),
     extraWeight: Number(values['synth-weight']),
-    blood: bloodFile ? { engine: await createOnnxEngine(bloodFile, { provider: 'cpu' }), stride: BLEEDSEG_STRIDE } : undefined,
+    blood: bloodFile ? await openBloodMap(bloodFile, bloodKind) : undefined,
     headKind: values.head === 'study-conv' ? 'study-conv' : 'logistic',
     study: STUDY_HEAD_DEFAULTS,
     huRegion: values['hu-region'] === 'cavity' ? 'cavity' : 'frame',
@@ -171,6 +178,17 @@ async function main(): Promise<void> {
     return embedHuCached(cacheDir, name, images, labels, { size: SIZE, windows: WINDOWS, variants, seed: SEED, blood: BLOOD, bloodFile, region: c.huRegion });
   };
   let real = await embed('rsna-dev', rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
+  const foldFiles = (values['blood-map-fold'] ?? []).map((f) => resolve(f));
+  if (foldFiles.length) {
+    if (!huOnly || foldFiles.length !== Number(values.folds)) throw new Error(`--blood-map-fold takes one file per CV fold (${values.folds}) and the HU features only`);
+    const perFold: EmbeddedDataset[] = [];
+    for (const f of foldFiles) {
+      const blood = await openBloodMap(f, bloodKind);
+      perFold.push(await embedHuCached(cacheDir, 'rsna-dev', rsnaImages, join(rsna, 'labels.csv'), { size: SIZE, windows: WINDOWS, variants: VARIANTS, seed: SEED, blood, bloodFile: f, region: c.huRegion }));
+      await blood.engine.dispose();
+    }
+    real = combineOutOfFold(real, perFold);
+  }
   if (hu && !huOnly) real = await withHuFeatures(c, real, rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
   const synth: EmbeddedDataset[] = [];
   for (const dir of values.synth ?? []) {
@@ -255,7 +273,7 @@ async function main(): Promise<void> {
   const card: ModelCard = {
     format: MODEL_FORMAT,
     kind: 'embedding-head',
-    architecture: `${huOnly ? 'HU density' : `${fileTrunk ? `trunk.onnx (${TRUNK_FEATURES} outputs)` : RECIPE}${hu ? ' + HU density' : ''}`} features${bloodFile ? ' + blood-map features (bleedseg segmenter, blood.onnx)' : ''} + ${study ? `study head (study-conv, ${c.study.ensemble} seeds averaged: conv ${c.study.hidden.join(' → ')} channels, kernel ${c.study.kernel} slices along z, over the whole series)` : `logistic head over slices s-${CONTEXT}…s+${CONTEXT}`}`,
+    architecture: `${huOnly ? 'HU density' : `${fileTrunk ? `trunk.onnx (${TRUNK_FEATURES} outputs)` : RECIPE}${hu ? ' + HU density' : ''}`} features${bloodFile ? ` + blood-map features (${fromLoc ? 'the localiser seg.onnx, its any channel' : 'bleedseg segmenter, blood.onnx'})` : ''} + ${study ? `study head (study-conv, ${c.study.ensemble} seeds averaged: conv ${c.study.hidden.join(' → ')} channels, kernel ${c.study.kernel} slices along z, over the whole series)` : `logistic head over slices s-${CONTEXT}…s+${CONTEXT}`}`,
     inputSize: SIZE,
     windows: WINDOWS,
     context: study ? 0 : CONTEXT,
@@ -264,13 +282,13 @@ async function main(): Promise<void> {
     trunk: {
       ...(huOnly ? { features: 0 } : { ...(fileTrunk ? { file: 'trunk.onnx' } : { derive: RECIPE }), features: trunkFeatures }),
       ...(hu ? { huFeatures: true, ...(c.huRegion === 'cavity' ? { huRegion: 'cavity' as const } : {}) } : {}),
-      ...(bloodFile ? { bloodMap: { file: 'blood.onnx', stride: BLEEDSEG_STRIDE } } : {}),
+      ...(BLOOD ? { bloodMap: { file: fromLoc ? LOCALISER_FILE : 'blood.onnx', stride: BLOOD.stride, ...(BLOOD.channel ? { channel: BLOOD.channel } : {}) } } : {}),
       ...(study ? { studyHead: true } : {}),
     },
     thresholds: { any: Number(youden.threshold.toFixed(4)) },
     studyThresholds: { any: Number(studyThreshold.threshold.toFixed(4)) },
     trainingData: {
-      summary: `Trained on ${real.series.reduce((n, s) => n + s.imageIds.length, 0)} real slices (rsna-dev: ${new Set(real.series.map((s) => s.group)).size} patients of the RSNA 2019 stage_2_train set)${extra.length ? ` plus ${extra.reduce((n, s) => n + s.imageIds.length, 0)} synthetic slices (ichscan synth)` : ''}${bloodInfo ? `; its blood segmenter on ${String(bloodInfo['trainingSlices'])} other synthetic slices and their masks` : ''}.`,
+      summary: `Trained on ${real.series.reduce((n, s) => n + s.imageIds.length, 0)} real slices (rsna-dev: ${new Set(real.series.map((s) => s.group)).size} patients of the RSNA 2019 stage_2_train set)${extra.length ? ` plus ${extra.reduce((n, s) => n + s.imageIds.length, 0)} synthetic slices (ichscan synth)` : ''}${bloodInfo && !fromLoc ? `; its blood segmenter on ${String(bloodInfo['trainingSlices'])} other synthetic slices and their masks` : ''}.`,
       augmentation: `rsna-dev: ${VARIANTS - 1} extra variants per series (synthetic: ${Number(values['synth-variants']) - 1}): HU offset U(-10,10) and scale U(0.95,1.05) per series, random left-right flip`,
       realSlicesPerLabel: realCov,
       synthSlicesPerLabel: synthCov,
@@ -278,7 +296,8 @@ async function main(): Promise<void> {
       syntheticSets: (values.synth ?? []).map(readSynthManifest),
       head: study ? { kind: 'study-conv', ...c.study } : HEAD,
       syntheticRowWeight: EXTRA_WEIGHT,
-      ...(bloodInfo ? { bloodMap: bloodInfo } : {}),
+      ...(bloodInfo && !fromLoc ? { bloodMap: bloodInfo } : {}),
+      ...(foldFiles.length ? { bloodMapOutOfFold: { folds: foldFiles.length, files: foldFiles.map((f) => basename(f)), sidecars: foldFiles.map((f) => (existsSync(`${f}.json`) ? (JSON.parse(readFileSync(`${f}.json`, 'utf8')) as unknown) : null)) } } : {}),
     },
     validation: { ...validation, ...(heldoutSynthetic ? { heldoutSynthetic } : {}), studyThreshold: { ...studyThreshold, chosenOn: `Youden point of study scores (max over slices of P(any)): ${oofStudies.scores.length} out-of-fold rsna-dev studies${heldoutStudies ? ` + ${heldoutStudies.scores.length} held-out synthetic studies` : ''}` } },
     created: new Date().toISOString().slice(0, 10),
@@ -287,7 +306,10 @@ async function main(): Promise<void> {
       huOnly
         ? 'No network trunk: each slice is described by 20 intracranial HU density features read from its bss window channels (src/model/features/hu-features.ts) plus 4 series-context features; the head sees slices s-1, s, s+1.'
         : 'The InceptionV3 trunk (nsfwjs npm package, ImageNet then NSFW fine-tuned) is derived into ~/.cache/ichscan at first use; only the head ships.',
-      ...(bloodFile
+      ...(fromLoc
+        ? [`Blood map: the localiser (seg.onnx, bleedseg-fine, trained on lesions inserted into real negative slices; trainingData.localiser), its any channel at stride 2; per slice log blood area, max smoothed blood probability and log soft area (src/model/features/blood-map.ts), per series the max smoothed probability. On rsna-dev the head trained on out-of-fold features: each patient's from a localiser trained without its CV fold (${foldFiles.length} files; src/train/default-model/oof-blood-map.ts).`]
+        : []),
+      ...(bloodFile && !fromLoc
         ? ['Blood map: `blood.onnx` is the bleedseg segmenter (src/model/architectures/bleedseg.ts), trained only on synthetic studies against their per-pixel masks (src/train/default-model/train-blood-map.ts); per slice it adds log blood area, max smoothed blood probability and log soft area inside the cranial cavity (src/model/features/blood-map.ts), per series the max smoothed probability.']
         : []),
       ...(study
@@ -299,8 +321,11 @@ async function main(): Promise<void> {
   };
   const files: Record<string, Uint8Array> = { 'head.onnx': head.toOnnx('ichscan default head') };
   if (fileTrunk) files['trunk.onnx'] = readFileSync(fileTrunk);
-  if (bloodFile) files['blood.onnx'] = readFileSync(bloodFile);
-  writeModelFolder(resolve(values.out), card, files, values.force);
+  if (fromLoc) {
+    files[LOCALISER_FILE] = fromLoc.bytes;
+    if (fromLoc.fp32) files[LOCALISER_FP32_FILE] = fromLoc.fp32;
+  } else if (bloodFile) files['blood.onnx'] = readFileSync(bloodFile);
+  writeModelFolder(resolve(values.out), fromLoc ? withLocaliser(card, fromLoc.info, undefined) : card, files, values.force);
   await BLOOD?.engine.dispose();
   head.dispose();
   process.stderr.write(`wrote ${values.out}\n`);

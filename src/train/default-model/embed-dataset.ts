@@ -16,10 +16,12 @@ import { readDicomFile } from '../../dicom/index.js';
 import { preprocessDecoded } from '../../preprocess/index.js';
 import { labelBitsToVector, readLabelsCsv } from '../../data/labels.js';
 import type { ImageId } from '../../core/ids.js';
-import type { InferenceEngine } from '../../model/onnx/runner.js';
+import { createOnnxEngine, type InferenceEngine } from '../../model/onnx/runner.js';
+import { BLEEDSEG_STRIDE } from '../../model/architectures/bleedseg.js';
+import { BLEEDSEG_FINE_CHANNELS, BLEEDSEG_FINE_STRIDE } from '../../model/architectures/bleedseg-fine.js';
 import { collectInputFiles, groupIntoSeries } from '../../data/collect-series.js';
 import { imageIdOf } from '../../data/collect-series.js';
-import { buildContextBatch, computeBloodMaps } from '../../model/features/slice-context.js';
+import { buildContextBatch, computeBloodMaps, type MapChannel } from '../../model/features/slice-context.js';
 import { computeHuFeatureRows, countHuRowFeatures } from '../../model/features/hu-features.js';
 import type { HuRegion } from '../../model/features/cavity.js';
 
@@ -27,6 +29,18 @@ import type { HuRegion } from '../../model/features/cavity.js';
 export interface BloodMapEngine {
   engine: InferenceEngine;
   stride: number;
+  /** Which channel of a multi-channel map (the localiser's `any`); absent = a one-channel map. */
+  channel?: MapChannel;
+}
+
+/** The map features' source: the stride-4 blood segmenter (`blood.onnx`) or the localiser (`seg.onnx`, its `any` channel). */
+export type BloodMapKind = 'bleedseg' | 'localiser';
+
+/** Opens a blood map file of the given kind on ONNX Runtime's CPU provider. */
+export async function openBloodMap(file: string, kind: string): Promise<BloodMapEngine> {
+  if (kind !== 'bleedseg' && kind !== 'localiser') throw ichError('ICH_E_USAGE', `blood map kind "${kind}" (bleedseg or localiser)`);
+  const engine = await createOnnxEngine(file, { provider: 'cpu' });
+  return kind === 'bleedseg' ? { engine, stride: BLEEDSEG_STRIDE } : { engine, stride: BLEEDSEG_FINE_STRIDE, channel: { count: BLEEDSEG_FINE_CHANNELS, index: BLEEDSEG_FINE_CHANNELS - 1 } };
 }
 
 export interface EmbeddedSeries {
@@ -145,7 +159,7 @@ export function trunkEmbedder(trunk: InferenceEngine, features: number, batch = 
 export function huEmbedder(windows: readonly WindowPreset[], blood?: BloodMapEngine, region: HuRegion = 'frame'): SliceEmbedder {
   return {
     features: countHuRowFeatures(blood !== undefined),
-    embed: async (images, flip) => computeHuFeatureRows(images, windows, blood ? await computeBloodMaps(blood.engine, images, blood.stride, flip) : undefined, region),
+    embed: async (images, flip) => computeHuFeatureRows(images, windows, blood ? await computeBloodMaps(blood.engine, images, blood.stride, flip, 8, blood.channel) : undefined, region),
   };
 }
 
