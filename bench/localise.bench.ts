@@ -93,6 +93,7 @@ if (readModelCard(resolveModelDir(values.model as string, process.cwd())).locali
   // the same on the whole 256² frame instead of the box around the cavities (localiser-crop.ts)
   if (methods.has('rule-frame')) await measure('localiser (whole frame), rule', params, { ...loc, subtypes: 'rule', crop: false });
 }
-if (methods.has('stride4')) await measure('segmenter ∧ HU ∧ cavity (stride 4)', params, off);
+// the localiser off: the verdict's blood map (trunk.bloodMap: blood.onnx at stride 4 in folders before 2 Dec 2026, the localiser's any channel since) ∧ HU ∧ cavity
+if (methods.has('stride4')) await measure('blood map ∧ HU ∧ cavity (no localiser)', params, off);
 // the baseline: the same cavity, the map ignored (threshold 0), 40–90 HU, no area filter
 if (methods.has('hu')) await measure('HU 40–90 ∧ cavity (baseline)', { ...params, mapThreshold: 0, huLow: 40, huHigh: 90, minAreaMm2: 0 }, off);

@@ -11,10 +11,10 @@ import { createOnnxEngine, type InferenceEngine, type OnnxProvider } from '../mo
 import { average, buildContextBatch, computeBloodMaps, neighbourTable, runBatched, stackEmbeddings } from '../model/features/slice-context.js';
 import { readModelCard, type ModelCard } from '../model/card/model-card.js';
 import { ensureDerivedTrunk } from '../model/onnx/derive-trunk.js';
-import { computeHuFeatureRows, countHuRowFeatures } from '../model/features/hu-features.js';
+import { computeHuFeatureRows, countHuRowFeatures, joinSecondMapColumns, SECOND_MAP_ROW_FEATURES } from '../model/features/hu-features.js';
 import { runStudyHead, splitBySpacing } from './study-sequence.js';
 import { computeSubtypeMaps, type SubtypeMap } from './localise/subtype-map.js';
-import { computeLocaliserCrop, LOCALISER_SIZE_MULTIPLE } from './localise/localiser-crop.js';
+import { computeLocaliserCrop, computeSeriesCrop, LOCALISER_SIZE_MULTIPLE } from '../model/features/localiser-crop.js';
 import { computeSliceCavity } from '../model/features/cavity.js';
 import { hasFreeSpatialDims } from '../model/onnx/relax-dims.js';
 
@@ -120,12 +120,15 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
   const blood = bloodFile ? await createOnnxEngine(bloodFile, { ...engineOpts, file: bloodFile }) : undefined;
   const locSpec = card.localiser;
   const locFile = locSpec ? join(dir, locSpec.file) : undefined;
-  // a localiser that is also the blood map (trunk.bloodMap names its file) runs in one session
+  // a localiser that is also a blood map (trunk.bloodMap or secondBloodMap names its file) runs in one session
   const localiser = locFile ? (locFile === bloodFile ? blood : await createOnnxEngine(locFile, { ...engineOpts, file: locFile })) : undefined;
+  const secondSpec = trunkSpec.secondBloodMap;
+  const secondFile = secondSpec ? join(dir, secondSpec.file) : undefined;
+  const second = secondFile ? (secondFile === locFile ? localiser : secondFile === bloodFile ? blood : await createOnnxEngine(secondFile, { ...engineOpts, file: secondFile })) : undefined;
   const headFile = join(dir, 'head.onnx');
   const head = await createOnnxEngine(headFile, { ...engineOpts, provider: 'cpu', file: headFile });
   const Ft = trunkSpec.features;
-  const Fh = trunkSpec.huFeatures ? countHuRowFeatures(blood !== undefined) : 0;
+  const Fh = trunkSpec.huFeatures ? (second ? SECOND_MAP_ROW_FEATURES : countHuRowFeatures(blood !== undefined)) : 0;
   const F = Ft + Fh;
   const scoreSeriesWithMaps = async (images: readonly Image<'uint8'>[], so: ScoreOptions = {}): Promise<SeriesScores> => {
     checkImages(images, card);
@@ -135,7 +138,14 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
       let maps: Plane[] | undefined;
       if (trunkSpec.huFeatures) {
         maps = blood && bloodSpec ? await computeBloodMaps(blood, images, bloodSpec.stride, flip, batch, bloodSpec.channel) : undefined;
-        emb = appendColumns(emb, Ft, computeHuFeatureRows(images, card.windows, maps, trunkSpec.huRegion ?? 'frame'), Fh, n);
+        const region = trunkSpec.huRegion ?? 'frame';
+        let rows = computeHuFeatureRows(images, card.windows, maps, region);
+        if (second && secondSpec) {
+          // on the box around the series' cavities when the card says so (as its features were trained)
+          const box = secondSpec.crop ? computeSeriesCrop(images, card.windows, secondSpec.crop) : null;
+          rows = joinSecondMapColumns(rows, computeHuFeatureRows(images, card.windows, await computeBloodMaps(second, images, secondSpec.stride, flip, batch, secondSpec.channel, box), region), n);
+        }
+        emb = appendColumns(emb, Ft, rows, Fh, n);
       }
       if (trunkSpec.studyHead) return { probabilities: await runStudyHead(head, emb, n, F, splitBySpacing(n, so.z, card.contextSpacingMm)), bloodMaps: maps };
       const table = neighbourTable(n, card.context, so.z, card.contextSpacingMm);
@@ -171,6 +181,7 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
       await trunk?.dispose();
       await blood?.dispose();
       if (localiser !== blood) await localiser?.dispose();
+      if (second !== blood && second !== localiser) await second?.dispose();
       await head.dispose();
     },
   };

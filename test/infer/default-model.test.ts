@@ -45,9 +45,17 @@ test('default model card states its training data, CV and that it is not a clini
   const study = card.studyThresholds?.any as number;
   assert.ok(study > (card.thresholds?.any as number) && study < 1, `study threshold ${study}`);
   assert.ok(typeof (card.validation['heldoutSynthetic'] as Record<string, unknown>)['studyAucAny'] === 'number');
-  // the blood segmenter ships in the folder and the scorer reads it
+  // the blood segmenter ships in the folder and the scorer reads it; the localiser's any channel is the second map
   assert.deepEqual(card.trunk?.bloodMap, { file: 'blood.onnx', stride: 4 });
   assert.ok(existsSync(join(packageModelsDir(), 'default', 'blood.onnx')));
+  assert.deepEqual(card.trunk?.secondBloodMap, { file: 'seg.onnx', stride: 2, channel: { count: 6, index: 5 }, crop: { marginPx: 4, multiple: 8 } });
+  assert.equal(card.localiser?.file, 'seg.onnx');
+  // its maps on rsna-dev were out of fold: five fold localisers, each patient held out by exactly one
+  const oof = card.trainingData['bloodMapOutOfFold'] as { perFold: { heldOutPatients: string[] }[] };
+  assert.equal(oof.perFold.length, 5);
+  const held = oof.perFold.flatMap((f) => f.heldOutPatients);
+  assert.equal(held.length, 15);
+  assert.equal(new Set(held).size, 15);
 });
 
 test('demo on synthetic studies: bleeding slices and studies score higher than clean ones; flagged studies bleed', async () => {

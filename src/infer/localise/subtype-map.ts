@@ -9,7 +9,7 @@ import { ichError } from '../../core/errors.js';
 import type { Image, Plane } from '../../core/tensor.js';
 import type { InferenceEngine } from '../../model/onnx/runner.js';
 import { buildContextBatch, createBatchScratch } from '../../model/features/slice-context.js';
-import { cropImage, type CropBox } from './localiser-crop.js';
+import { cropImage, type CropBox } from '../../model/features/localiser-crop.js';
 
 /** Channels of the localiser's output. */
 export const SUBTYPE_MAP_CHANNELS = 6;

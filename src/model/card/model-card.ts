@@ -52,6 +52,8 @@ export interface ModelCard {
      * probabilities); its map's features (blood-map.ts) join the HU features. Needs huFeatures. */
     /** `channel`: the map has `count` channels per cell and its blood plane is `index` (a localiser's `any`: 5 of 6). */
     bloodMap?: { file: string; stride: number; channel?: { count: number; index: number } };
+    /** A second map beside bloodMap (e.g. the localiser's `any` channel): its 3 slice + 1 series map features follow bloodMap's row (hu-features.ts, joinSecondMapColumns). */
+    secondBloodMap?: { file: string; stride: number; channel?: { count: number; index: number }; crop?: { marginPx: number; multiple: number } };
     /** `head.onnx` is a study head (study-conv): the whole series' embeddings [1, n, 1, F] in z
      * order → [1, n, 1, 6], n dynamic, instead of a per-slice head over s−k … s+k (needs context 0). */
     studyHead?: boolean;
@@ -119,8 +121,12 @@ export function readModelCard(dir: string): ModelCard {
     if (bm !== undefined && (typeof bm.file !== 'string' || !Number.isInteger(bm.stride) || bm.stride < 1 || card.inputSize % bm.stride !== 0 || t?.huFeatures !== true)) {
       bad('trunk.bloodMap needs {file, stride dividing inputSize} and huFeatures: true');
     }
-    const ch = bm?.channel;
-    if (ch !== undefined && !(Number.isInteger(ch.count) && Number.isInteger(ch.index) && ch.count >= 1 && ch.index >= 0 && ch.index < ch.count)) bad('trunk.bloodMap.channel needs integers {count ≥ 1, 0 ≤ index < count}');
+    const sm = t?.secondBloodMap;
+    if (sm !== undefined && (bm === undefined || typeof sm.file !== 'string' || !Number.isInteger(sm.stride) || sm.stride < 1 || card.inputSize % sm.stride !== 0)) bad('trunk.secondBloodMap needs {file, stride dividing inputSize} and trunk.bloodMap');
+    if (sm?.crop !== undefined && !(Number.isInteger(sm.crop.marginPx) && sm.crop.marginPx >= 0 && Number.isInteger(sm.crop.multiple) && sm.crop.multiple >= 1 && sm.crop.multiple % sm.stride === 0)) bad('trunk.secondBloodMap.crop needs integers {marginPx ≥ 0, multiple: a multiple of its stride}');
+    for (const [name, ch] of [['bloodMap', bm?.channel], ['secondBloodMap', sm?.channel]] as const) {
+      if (ch !== undefined && !(Number.isInteger(ch.count) && Number.isInteger(ch.index) && ch.count >= 1 && ch.index >= 0 && ch.index < ch.count)) bad(`trunk.${name}.channel needs integers {count ≥ 1, 0 ≤ index < count}`);
+    }
   }
   const loc = card.localiser;
   if (loc !== undefined) {

@@ -155,3 +155,25 @@ export function computeHuFeatureRows(images: readonly Image<'uint8'>[], windows:
   });
   return out;
 }
+
+/** Columns of a row of computeHuFeatureRows (with a blood map) that come from the map: 3 slice features, then the series one. */
+export const BLOOD_MAP_COLUMNS = [HU_FEATURES, HU_FEATURES + 1, HU_FEATURES + 2, HU_FEATURES + BLOOD_MAP_FEATURES + SERIES_FEATURES] as const;
+
+/** Features per row with a second blood map beside the first (joinSecondMapColumns). */
+export const SECOND_MAP_ROW_FEATURES = countHuRowFeatures(true) + BLOOD_MAP_COLUMNS.length;
+
+/**
+ * Rows of the same slices computed with two blood maps, [n, 28] each → [n, 32]: all of `a`, then
+ * the four map columns of `b` (its HU and series columns are `a`'s again).
+ */
+export function joinSecondMapColumns(a: Float32Array, b: Float32Array, n: number): Float32Array {
+  const R = countHuRowFeatures(true);
+  if (a.length !== n * R || b.length !== n * R) throw ichError('ICH_E_INTERNAL', `rows of ${a.length} and ${b.length} values for ${n} slices of ${R}`);
+  const W = SECOND_MAP_ROW_FEATURES;
+  const out = new Float32Array(n * W);
+  for (let i = 0; i < n; i++) {
+    out.set(a.subarray(i * R, (i + 1) * R), i * W);
+    BLOOD_MAP_COLUMNS.forEach((c, j) => (out[i * W + R + j] = b[i * R + c] as number));
+  }
+  return out;
+}

@@ -7,6 +7,7 @@
 import { ichError } from '../../core/errors.js';
 import type { Batch, Image, Plane } from '../../core/tensor.js';
 import type { FloatTensor, InferenceEngine } from '../onnx/runner.js';
+import { cropImage, type CropBox } from './localiser-crop.js';
 
 /** Index of the neighbour at offset d of slice i among n, repeating the edge slice. */
 export function neighbourIndex(i: number, d: number, n: number): number {
@@ -148,20 +149,30 @@ export interface MapChannel {
  * The blood segmenter's probability maps of `images` (one [m, m] plane per slice, m = input size /
  * stride). With `flip`, the segmenter sees the mirrored slice and its map is mirrored back, so it
  * lines up with the unflipped slice's cavity. With `channel`, the model's map has `count` channels
- * per cell ([m, m, count], as the localiser's) and the plane is channel `index` of it.
+ * per cell ([m, m, count], as the localiser's) and the plane is channel `index` of it. With `crop`,
+ * the model sees only that box of every slice (localiser-crop.ts; mirrored within the box under
+ * `flip`) and cells outside it read 0.
  */
-export async function computeBloodMaps(engine: InferenceEngine, images: readonly Image<'uint8'>[], stride: number, flip: boolean, batch = 8, channel?: MapChannel): Promise<Plane[]> {
+export async function computeBloodMaps(engine: InferenceEngine, images: readonly Image<'uint8'>[], stride: number, flip: boolean, batch = 8, channel?: MapChannel, crop?: CropBox | null): Promise<Plane[]> {
   const first = images[0];
   if (!first) return [];
   const m = first.shape[0] / stride;
   const C = channel?.count ?? 1;
   const k = channel?.index ?? 0;
-  const all = await runBatched(engine, images.length, batch, m * m * C, (idx, scratch) => buildContextBatch(images, idx, 0, flip, undefined, scratch));
+  const seen = crop ? images.map((im) => cropImage(im, crop)) : images;
+  const rows = crop ? crop.h / stride : m;
+  const cols = crop ? crop.w / stride : m;
+  const y0 = crop ? crop.y0 / stride : 0;
+  const x0 = crop ? crop.x0 / stride : 0;
+  const all = await runBatched(engine, seen.length, batch, rows * cols * C, (idx, scratch) => buildContextBatch(seen, idx, 0, flip, undefined, scratch));
   return images.map((_, i) => {
     const data = new Float32Array(m * m);
-    const base = i * m * m * C;
-    for (let j = 0; j < m * m; j++) data[j] = all[base + j * C + k] as number;
-    if (flip) for (let y = 0; y < m; y++) data.subarray(y * m, (y + 1) * m).reverse();
+    const base = i * rows * cols * C;
+    for (let y = 0; y < rows; y++) {
+      const line = data.subarray((y0 + y) * m + x0, (y0 + y) * m + x0 + cols);
+      for (let x = 0; x < cols; x++) line[x] = all[base + (y * cols + x) * C + k] as number;
+      if (flip) line.reverse();
+    }
     return { data, shape: [m, m] };
   });
 }

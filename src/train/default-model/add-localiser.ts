@@ -25,7 +25,11 @@ export const LOCALISER_FP32_FILE = 'seg.fp32.onnx';
 
 /** The card with the localiser named in it (pure: the caller writes it). */
 export function withLocaliser(card: ModelCard, info: Record<string, unknown>, summary: string | undefined): ModelCard {
-  const note = `Localiser: ${LOCALISER_FILE} is bleedseg-fine (src/model/architectures/bleedseg-fine.ts; stride 2, five subtype channels + any), used for the masks and volumes only (never the verdict; its subtype channels are optional, region subtypes come from the place/shape rule by default), on the slices of a positive series where the verdict's blood map (trunk.bloodMap) reaches the gate (src/infer/localise/subtype-map.ts); trained by src/train/default-model/train-seg-map.ts.${summary ? ` ${summary}` : ''}`;
+  const alsoVerdict = card.trunk?.bloodMap?.file === LOCALISER_FILE || card.trunk?.secondBloodMap?.file === LOCALISER_FILE;
+  const use = alsoVerdict
+    ? "its any channel is also a blood map of the verdict (trunk.bloodMap or secondBloodMap); it draws the masks and volumes (its subtype channels are optional, region subtypes come from the place/shape rule by default)"
+    : 'used for the masks and volumes only (never the verdict; its subtype channels are optional, region subtypes come from the place/shape rule by default)';
+  const note = `Localiser: ${LOCALISER_FILE} is bleedseg-fine (src/model/architectures/bleedseg-fine.ts; stride 2, five subtype channels + any), ${use}, on the slices of a positive series where the verdict's blood map (trunk.bloodMap) reaches the gate (src/infer/localise/subtype-map.ts); trained by src/train/default-model/train-seg-map.ts.${summary ? ` ${summary}` : ''}`;
   return {
     ...card,
     localiser: { file: LOCALISER_FILE, architecture: 'bleedseg-fine', stride: BLEEDSEG_FINE_STRIDE, channels: SUBTYPES },

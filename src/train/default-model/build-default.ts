@@ -11,7 +11,11 @@
  * Run: node dist/src/train/default-model/build-default.js --rsna ../shared/data/rsna-dev
  *        [--synth <synth dir with images/ and labels.csv>]... [--heldout <synth dir>]...
  *        [--trunk-file <model.onnx> --trunk-features 6] [--blood-map <blood.onnx>] [--head logistic|study-conv]
- *        [--out models/default] [--force]
+ *        [--localiser <model folder> --blood-map-fold <seg-f0.onnx> … (one per fold)] [--out models/default] [--force]
+ * `--localiser` carries that folder's localiser (seg.onnx) into the new one and adds its `any` channel as a
+ * second blood map (trunk.secondBloodMap); `--blood-map-fold` gives, per CV fold, a localiser trained
+ * without that fold's patients, whose maps the rsna-dev rows get (oof-blood-map.ts). `--blood-map-kind
+ * localiser` reads a localiser file given as the (only) `--blood-map`, for experiments.
  * `--heldout` synthetic studies never train the head: they measure synthetic detection and, with
  * the out-of-fold rsna-dev studies, choose the study verdict's threshold.
  */
@@ -25,15 +29,15 @@ import { SUBTYPES, type Subtype } from '../../core/subtypes.js';
 import { WINDOW_STACKS, type WindowPreset } from '../../core/windows.js';
 import { createOnnxEngine } from '../../model/onnx/runner.js';
 import { rocAuc, column, youdenThreshold, weightedLogLoss } from '../../model/metrics.js';
-import { countHuRowFeatures } from '../../model/features/hu-features.js';
+import { countHuRowFeatures, SECOND_MAP_ROW_FEATURES } from '../../model/features/hu-features.js';
 import { ensureDerivedTrunk, trunkFeatureCount, type TrunkRecipe } from '../../model/onnx/derive-trunk.js';
 import { MODEL_FORMAT, type ModelCard } from '../../model/card/model-card.js';
 import { writeModelFolder } from '../../model/card/model-folder.js';
 import { initBackend } from '../../model/engine/index.js';
 import { formatSubmission } from '../../data/submission.js';
-import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, readSynthManifest, openBloodMap, type BloodMapEngine, type EmbeddedDataset } from './embed-dataset.js';
+import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, readSynthManifest, openBloodMap, joinSecondMap, type BloodMapEngine, type EmbeddedDataset } from './embed-dataset.js';
 import { unpackRsnaDev, embedHuCached } from './embed-cached.js';
-import { combineOutOfFold } from './oof-blood-map.js';
+import { combineOutOfFold, describeFoldLocalisers } from './oof-blood-map.js';
 import { LOCALISER_FILE, LOCALISER_FP32_FILE, readLocaliserFolder, withLocaliser } from './add-localiser.js';
 import { crossValidateHeads, expandVariants, logisticTrainer, studyTrainer } from './head-cv.js';
 import { STUDY_HEAD_DEFAULTS, type StudyHeadOptions } from './study-head.js';
@@ -140,10 +144,11 @@ async function main(): Promise<void> {
   });
   const recipe = (values.trunk === 'none' ? 'nsfwjs-inceptionv3-gap' : values.trunk) as TrunkRecipe;
   const fileTrunk = values['trunk-file'] ? resolve(values['trunk-file']) : undefined;
-  // --localiser <folder>: that folder's localiser (seg.onnx, its `any` channel) is the blood map, and it moves into the new folder
+  // --localiser <folder>: that folder's localiser (seg.onnx) moves into the new folder, and its `any` channel is a second blood map
   const fromLoc = values.localiser ? readLocaliserFolder(resolve(values.localiser)) : undefined;
-  const bloodFile = fromLoc ? fromLoc.file : values['blood-map'] ? resolve(values['blood-map']) : undefined;
-  const bloodKind = fromLoc ? 'localiser' : values['blood-map-kind'];
+  const bloodFile = values['blood-map'] ? resolve(values['blood-map']) : undefined;
+  if (fromLoc && !bloodFile) throw new Error('--localiser adds a second blood map: it needs --blood-map');
+  const SECOND = fromLoc ? await openBloodMap(fromLoc.file, 'localiser') : undefined;
   const c: DefaultModelConfig = {
     ...FIXED,
     head: { l2: Number(values.l2), steps: Number(values.steps), lr: Number(values.lr) },
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
     trunkKey: fileTrunk ? `file-${createHash('sha1').update(readFileSync(fileTrunk)).digest('hex').slice(0, 12)}` : recipe,
     trunkFeatures: fileTrunk ? Number(values['trunk-features']) : values.trunk === 'none' ? 0 : trunkFeatureCount(recipe),
     extraWeight: Number(values['synth-weight']),
-    blood: bloodFile ? await openBloodMap(bloodFile, bloodKind) : undefined,
+    blood: bloodFile ? await openBloodMap(bloodFile, values['blood-map-kind']) : undefined,
     headKind: values.head === 'study-conv' ? 'study-conv' : 'logistic',
     study: STUDY_HEAD_DEFAULTS,
     huRegion: values['hu-region'] === 'cavity' ? 'cavity' : 'frame',
@@ -172,22 +177,26 @@ async function main(): Promise<void> {
   const hu = values['hu-features'];
   if (bloodFile && !hu) throw new Error('--blood-map needs the HU features');
   const trunkFeatures = FEATURES;
-  if (hu) FEATURES += countHuRowFeatures(BLOOD !== undefined);
+  if (hu) FEATURES += SECOND ? SECOND_MAP_ROW_FEATURES : countHuRowFeatures(BLOOD !== undefined);
   const embed = async (name: string, images: string, labels: string, variants: number): Promise<EmbeddedDataset> => {
     if (!huOnly) return embedCached(c, trunkFile, name, images, labels, cacheDir, variants);
-    return embedHuCached(cacheDir, name, images, labels, { size: SIZE, windows: WINDOWS, variants, seed: SEED, blood: BLOOD, bloodFile, region: c.huRegion });
+    const first = await embedHuCached(cacheDir, name, images, labels, { size: SIZE, windows: WINDOWS, variants, seed: SEED, blood: BLOOD, bloodFile, region: c.huRegion });
+    if (!SECOND || !fromLoc) return first;
+    return joinSecondMap(first, await embedHuCached(cacheDir, name, images, labels, { size: SIZE, windows: WINDOWS, variants, seed: SEED, blood: SECOND, bloodFile: fromLoc.file, region: c.huRegion }));
   };
   let real = await embed('rsna-dev', rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
   const foldFiles = (values['blood-map-fold'] ?? []).map((f) => resolve(f));
   if (foldFiles.length) {
-    if (!huOnly || foldFiles.length !== Number(values.folds)) throw new Error(`--blood-map-fold takes one file per CV fold (${values.folds}) and the HU features only`);
+    // the second map on rsna-dev out of fold: each patient's from the localiser trained without its fold (oof-blood-map.ts)
+    if (!huOnly || !SECOND || foldFiles.length !== Number(values.folds)) throw new Error(`--blood-map-fold takes one file per CV fold (${values.folds}), with --localiser and the HU features only`);
     const perFold: EmbeddedDataset[] = [];
     for (const f of foldFiles) {
-      const blood = await openBloodMap(f, bloodKind);
+      const blood = await openBloodMap(f, 'localiser');
       perFold.push(await embedHuCached(cacheDir, 'rsna-dev', rsnaImages, join(rsna, 'labels.csv'), { size: SIZE, windows: WINDOWS, variants: VARIANTS, seed: SEED, blood, bloodFile: f, region: c.huRegion }));
       await blood.engine.dispose();
     }
-    real = combineOutOfFold(real, perFold);
+    const first = await embedHuCached(cacheDir, 'rsna-dev', rsnaImages, join(rsna, 'labels.csv'), { size: SIZE, windows: WINDOWS, variants: VARIANTS, seed: SEED, blood: BLOOD, bloodFile, region: c.huRegion });
+    real = joinSecondMap(first, combineOutOfFold(first, perFold));
   }
   if (hu && !huOnly) real = await withHuFeatures(c, real, rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
   const synth: EmbeddedDataset[] = [];
@@ -273,7 +282,7 @@ async function main(): Promise<void> {
   const card: ModelCard = {
     format: MODEL_FORMAT,
     kind: 'embedding-head',
-    architecture: `${huOnly ? 'HU density' : `${fileTrunk ? `trunk.onnx (${TRUNK_FEATURES} outputs)` : RECIPE}${hu ? ' + HU density' : ''}`} features${bloodFile ? ` + blood-map features (${fromLoc ? 'the localiser seg.onnx, its any channel' : 'bleedseg segmenter, blood.onnx'})` : ''} + ${study ? `study head (study-conv, ${c.study.ensemble} seeds averaged: conv ${c.study.hidden.join(' → ')} channels, kernel ${c.study.kernel} slices along z, over the whole series)` : `logistic head over slices s-${CONTEXT}…s+${CONTEXT}`}`,
+    architecture: `${huOnly ? 'HU density' : `${fileTrunk ? `trunk.onnx (${TRUNK_FEATURES} outputs)` : RECIPE}${hu ? ' + HU density' : ''}`} features${bloodFile ? ` + blood-map features (bleedseg segmenter, blood.onnx${fromLoc ? '; and the localiser seg.onnx, its any channel' : ''})` : ''} + ${study ? `study head (study-conv, ${c.study.ensemble} seeds averaged: conv ${c.study.hidden.join(' → ')} channels, kernel ${c.study.kernel} slices along z, over the whole series)` : `logistic head over slices s-${CONTEXT}…s+${CONTEXT}`}`,
     inputSize: SIZE,
     windows: WINDOWS,
     context: study ? 0 : CONTEXT,
@@ -282,13 +291,14 @@ async function main(): Promise<void> {
     trunk: {
       ...(huOnly ? { features: 0 } : { ...(fileTrunk ? { file: 'trunk.onnx' } : { derive: RECIPE }), features: trunkFeatures }),
       ...(hu ? { huFeatures: true, ...(c.huRegion === 'cavity' ? { huRegion: 'cavity' as const } : {}) } : {}),
-      ...(BLOOD ? { bloodMap: { file: fromLoc ? LOCALISER_FILE : 'blood.onnx', stride: BLOOD.stride, ...(BLOOD.channel ? { channel: BLOOD.channel } : {}) } } : {}),
+      ...(BLOOD ? { bloodMap: { file: 'blood.onnx', stride: BLOOD.stride, ...(BLOOD.channel ? { channel: BLOOD.channel } : {}) } } : {}),
+      ...(SECOND ? { secondBloodMap: { file: LOCALISER_FILE, stride: SECOND.stride, ...(SECOND.channel ? { channel: SECOND.channel } : {}), ...(SECOND.crop ? { crop: SECOND.crop } : {}) } } : {}),
       ...(study ? { studyHead: true } : {}),
     },
     thresholds: { any: Number(youden.threshold.toFixed(4)) },
     studyThresholds: { any: Number(studyThreshold.threshold.toFixed(4)) },
     trainingData: {
-      summary: `Trained on ${real.series.reduce((n, s) => n + s.imageIds.length, 0)} real slices (rsna-dev: ${new Set(real.series.map((s) => s.group)).size} patients of the RSNA 2019 stage_2_train set)${extra.length ? ` plus ${extra.reduce((n, s) => n + s.imageIds.length, 0)} synthetic slices (ichscan synth)` : ''}${bloodInfo && !fromLoc ? `; its blood segmenter on ${String(bloodInfo['trainingSlices'])} other synthetic slices and their masks` : ''}.`,
+      summary: `Trained on ${real.series.reduce((n, s) => n + s.imageIds.length, 0)} real slices (rsna-dev: ${new Set(real.series.map((s) => s.group)).size} patients of the RSNA 2019 stage_2_train set)${extra.length ? ` plus ${extra.reduce((n, s) => n + s.imageIds.length, 0)} synthetic slices (ichscan synth)` : ''}${bloodInfo ? `; its blood segmenter on ${String(bloodInfo['trainingSlices'])} other synthetic slices and their masks` : ''}.`,
       augmentation: `rsna-dev: ${VARIANTS - 1} extra variants per series (synthetic: ${Number(values['synth-variants']) - 1}): HU offset U(-10,10) and scale U(0.95,1.05) per series, random left-right flip`,
       realSlicesPerLabel: realCov,
       synthSlicesPerLabel: synthCov,
@@ -296,20 +306,20 @@ async function main(): Promise<void> {
       syntheticSets: (values.synth ?? []).map(readSynthManifest),
       head: study ? { kind: 'study-conv', ...c.study } : HEAD,
       syntheticRowWeight: EXTRA_WEIGHT,
-      ...(bloodInfo && !fromLoc ? { bloodMap: bloodInfo } : {}),
-      ...(foldFiles.length ? { bloodMapOutOfFold: { folds: foldFiles.length, files: foldFiles.map((f) => basename(f)), sidecars: foldFiles.map((f) => (existsSync(`${f}.json`) ? (JSON.parse(readFileSync(`${f}.json`, 'utf8')) as unknown) : null)) } } : {}),
+      ...(bloodInfo ? { bloodMap: bloodInfo } : {}),
+      ...(foldFiles.length ? { bloodMapOutOfFold: describeFoldLocalisers(real.series, foldFiles) } : {}),
     },
     validation: { ...validation, ...(heldoutSynthetic ? { heldoutSynthetic } : {}), studyThreshold: { ...studyThreshold, chosenOn: `Youden point of study scores (max over slices of P(any)): ${oofStudies.scores.length} out-of-fold rsna-dev studies${heldoutStudies ? ` + ${heldoutStudies.scores.length} held-out synthetic studies` : ''}` } },
     created: new Date().toISOString().slice(0, 10),
     intendedUse: 'Demonstration and research only. NOT a clinical device: trained on 518 real slices from 15 patients; do not use for diagnosis.',
     notes: [
       huOnly
-        ? 'No network trunk: each slice is described by 20 intracranial HU density features read from its bss window channels (src/model/features/hu-features.ts) plus 4 series-context features; the head sees slices s-1, s, s+1.'
+        ? `No network trunk: each slice is described by 20 intracranial HU density features read from its bss window channels (src/model/features/hu-features.ts) plus 4 series-context features; ${study ? 'the study head sees the whole series' : 'the head sees slices s-1, s, s+1'}.`
         : 'The InceptionV3 trunk (nsfwjs npm package, ImageNet then NSFW fine-tuned) is derived into ~/.cache/ichscan at first use; only the head ships.',
       ...(fromLoc
-        ? [`Blood map: the localiser (seg.onnx, bleedseg-fine, trained on lesions inserted into real negative slices; trainingData.localiser), its any channel at stride 2; per slice log blood area, max smoothed blood probability and log soft area (src/model/features/blood-map.ts), per series the max smoothed probability. On rsna-dev the head trained on out-of-fold features: each patient's from a localiser trained without its CV fold (${foldFiles.length} files; src/train/default-model/oof-blood-map.ts).`]
+        ? [`Second blood map (trunk.secondBloodMap): the localiser (seg.onnx, bleedseg-fine, trained on lesions inserted into real negative slices; trainingData.localiser), its any channel at stride 2; the same 3 slice + 1 series features follow blood.onnx's (src/model/features/hu-features.ts, joinSecondMapColumns).${foldFiles.length ? ` On rsna-dev the head trained on out-of-fold maps: each patient's from a localiser trained without its CV fold (${foldFiles.length} files; src/train/default-model/oof-blood-map.ts).` : ''}`]
         : []),
-      ...(bloodFile && !fromLoc
+      ...(bloodFile
         ? ['Blood map: `blood.onnx` is the bleedseg segmenter (src/model/architectures/bleedseg.ts), trained only on synthetic studies against their per-pixel masks (src/train/default-model/train-blood-map.ts); per slice it adds log blood area, max smoothed blood probability and log soft area inside the cranial cavity (src/model/features/blood-map.ts), per series the max smoothed probability.']
         : []),
       ...(study
@@ -321,12 +331,14 @@ async function main(): Promise<void> {
   };
   const files: Record<string, Uint8Array> = { 'head.onnx': head.toOnnx('ichscan default head') };
   if (fileTrunk) files['trunk.onnx'] = readFileSync(fileTrunk);
+  if (bloodFile) files['blood.onnx'] = readFileSync(bloodFile);
   if (fromLoc) {
     files[LOCALISER_FILE] = fromLoc.bytes;
     if (fromLoc.fp32) files[LOCALISER_FP32_FILE] = fromLoc.fp32;
-  } else if (bloodFile) files['blood.onnx'] = readFileSync(bloodFile);
+  }
   writeModelFolder(resolve(values.out), fromLoc ? withLocaliser(card, fromLoc.info, undefined) : card, files, values.force);
   await BLOOD?.engine.dispose();
+  await SECOND?.engine.dispose();
   head.dispose();
   process.stderr.write(`wrote ${values.out}\n`);
 }

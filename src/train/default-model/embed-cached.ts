@@ -33,7 +33,8 @@ export function fileKey(file: string | undefined): string {
 /** Embeds `images` (labels from `labels`) with the HU features, from the cache when it matches. */
 export async function embedHuCached(cacheDir: string, name: string, images: string, labels: string, o: HuEmbedOptions): Promise<EmbeddedDataset> {
   const region = o.region ?? 'frame';
-  const key = region === 'frame' ? fileKey(o.bloodFile) : `${fileKey(o.bloodFile)}-${region}`;
+  const crop = o.blood?.crop ? `-crop${o.blood.crop.marginPx}` : '';
+  const key = `${fileKey(o.bloodFile)}${crop}${region === 'frame' ? '' : `-${region}`}`;
   const options = { features: 'hu', blood: key, size: o.size, windows: o.windows.map((w) => w.name), variants: o.variants, seed: o.seed, images: resolve(images) };
   const prefix = join(cacheDir, `${name}-hu-${key}-v${o.variants}`);
   const hit = readEmbeddingCache(prefix, options);

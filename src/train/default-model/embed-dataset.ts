@@ -18,11 +18,15 @@ import { labelBitsToVector, readLabelsCsv } from '../../data/labels.js';
 import type { ImageId } from '../../core/ids.js';
 import { createOnnxEngine, type InferenceEngine } from '../../model/onnx/runner.js';
 import { BLEEDSEG_STRIDE } from '../../model/architectures/bleedseg.js';
-import { BLEEDSEG_FINE_CHANNELS, BLEEDSEG_FINE_STRIDE } from '../../model/architectures/bleedseg-fine.js';
+import { BLEEDSEG_FINE_CHANNELS, BLEEDSEG_FINE_SIZE_MULTIPLE, BLEEDSEG_FINE_STRIDE } from '../../model/architectures/bleedseg-fine.js';
+import { computeSeriesCrop, type MapCrop } from '../../model/features/localiser-crop.js';
+
+/** The margin of the localiser's map crop for the verdict's features: the masks' own (DEFAULT_LOCALISER_PARAMS.cropMarginPx). */
+export const LOCALISER_MAP_CROP_MARGIN_PX = 4;
 import { collectInputFiles, groupIntoSeries } from '../../data/collect-series.js';
 import { imageIdOf } from '../../data/collect-series.js';
 import { buildContextBatch, computeBloodMaps, type MapChannel } from '../../model/features/slice-context.js';
-import { computeHuFeatureRows, countHuRowFeatures } from '../../model/features/hu-features.js';
+import { computeHuFeatureRows, countHuRowFeatures, joinSecondMapColumns, SECOND_MAP_ROW_FEATURES } from '../../model/features/hu-features.js';
 import type { HuRegion } from '../../model/features/cavity.js';
 
 /** A blood segmenter (blood.onnx) and its output stride. */
@@ -31,6 +35,8 @@ export interface BloodMapEngine {
   stride: number;
   /** Which channel of a multi-channel map (the localiser's `any`); absent = a one-channel map. */
   channel?: MapChannel;
+  /** Run on the box around each series' cavities (localiser-crop.ts); absent = the whole frame. */
+  crop?: MapCrop;
 }
 
 /** The map features' source: the stride-4 blood segmenter (`blood.onnx`) or the localiser (`seg.onnx`, its `any` channel). */
@@ -40,7 +46,10 @@ export type BloodMapKind = 'bleedseg' | 'localiser';
 export async function openBloodMap(file: string, kind: string): Promise<BloodMapEngine> {
   if (kind !== 'bleedseg' && kind !== 'localiser') throw ichError('ICH_E_USAGE', `blood map kind "${kind}" (bleedseg or localiser)`);
   const engine = await createOnnxEngine(file, { provider: 'cpu' });
-  return kind === 'bleedseg' ? { engine, stride: BLEEDSEG_STRIDE } : { engine, stride: BLEEDSEG_FINE_STRIDE, channel: { count: BLEEDSEG_FINE_CHANNELS, index: BLEEDSEG_FINE_CHANNELS - 1 } };
+  // the localiser's map on the box around the cavities, as it runs for the masks (margin 4 px on its 8-px grid): half the frame's cost
+  return kind === 'bleedseg'
+    ? { engine, stride: BLEEDSEG_STRIDE }
+    : { engine, stride: BLEEDSEG_FINE_STRIDE, channel: { count: BLEEDSEG_FINE_CHANNELS, index: BLEEDSEG_FINE_CHANNELS - 1 }, crop: { marginPx: LOCALISER_MAP_CROP_MARGIN_PX, multiple: BLEEDSEG_FINE_SIZE_MULTIPLE } };
 }
 
 export interface EmbeddedSeries {
@@ -159,7 +168,7 @@ export function trunkEmbedder(trunk: InferenceEngine, features: number, batch = 
 export function huEmbedder(windows: readonly WindowPreset[], blood?: BloodMapEngine, region: HuRegion = 'frame'): SliceEmbedder {
   return {
     features: countHuRowFeatures(blood !== undefined),
-    embed: async (images, flip) => computeHuFeatureRows(images, windows, blood ? await computeBloodMaps(blood.engine, images, blood.stride, flip, 8, blood.channel) : undefined, region),
+    embed: async (images, flip) => computeHuFeatureRows(images, windows, blood ? await computeBloodMaps(blood.engine, images, blood.stride, flip, 8, blood.channel, blood.crop ? computeSeriesCrop(images, windows, blood.crop) : null) : undefined, region),
   };
 }
 
@@ -238,6 +247,20 @@ export function joinEmbeddings(a: EmbeddedDataset, b: EmbeddedDataset): Embedded
         return out;
       });
       return { ...s, variants };
+    }),
+  };
+}
+
+/** Two HU embeddings of the same slices with different blood maps → one with both maps' features (joinSecondMapColumns). */
+export function joinSecondMap(a: EmbeddedDataset, b: EmbeddedDataset): EmbeddedDataset {
+  const byUid = new Map(b.series.map((s) => [s.seriesInstanceUid, s]));
+  return {
+    name: `${a.name}+map2`,
+    features: SECOND_MAP_ROW_FEATURES,
+    series: a.series.map((s) => {
+      const t = byUid.get(s.seriesInstanceUid);
+      if (!t || t.imageIds.join() !== s.imageIds.join() || t.variants.length !== s.variants.length) throw ichError('ICH_E_INTERNAL', `second-map embedding of series ${s.seriesInstanceUid} does not line up`);
+      return { ...s, variants: s.variants.map((va, v) => joinSecondMapColumns(va, t.variants[v] as Float32Array, s.imageIds.length)) };
     }),
   };
 }

@@ -27,7 +27,7 @@ import { labelRegions } from '../../../src/infer/localise/regions.js';
 import { countHuRowFeatures } from '../../../src/model/features/hu-features.js';
 import { computeSliceCavity } from '../../../src/model/features/cavity.js';
 import { relaxSpatialDims } from '../../../src/model/onnx/relax-dims.js';
-import { computeLocaliserCrop } from '../../../src/infer/localise/localiser-crop.js';
+import { computeLocaliserCrop } from '../../../src/model/features/localiser-crop.js';
 import { drawSkullSlice } from '../../helpers/skull-slice.js';
 
 /** A bss model folder's card and files at `size`: zero logistic head, seeded blood.onnx and seg.onnx (bleedseg-fine, fixed size). */

@@ -12,7 +12,7 @@ import { buildModel } from '../../../src/model/architectures/index.js';
 import { exportLayersModelToOnnx } from '../../../src/model/onnx/export.js';
 import { hasFreeSpatialDims, relaxSpatialDims } from '../../../src/model/onnx/relax-dims.js';
 import { createOnnxEngine } from '../../../src/model/onnx/runner.js';
-import { LOCALISER_SIZE_MULTIPLE } from '../../../src/infer/localise/localiser-crop.js';
+import { LOCALISER_SIZE_MULTIPLE } from '../../../src/model/features/localiser-crop.js';
 
 tf.env().set('PROD', true);
 await tf.setBackend('cpu');

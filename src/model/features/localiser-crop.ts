@@ -8,6 +8,8 @@
  * near the box's edge, which the margin keeps off the cavity (Dice measured in docs/model-card.md).
  */
 import type { Image } from '../../core/tensor.js';
+import type { WindowPreset } from '../../core/windows.js';
+import { computeSliceCavity } from './cavity.js';
 
 /**
  * Per localiser architecture, what its input sides must be multiples of (the product of its
@@ -75,4 +77,17 @@ export function cropImage(img: Image<'uint8'>, box: CropBox): Image<'uint8'> {
     out.set(img.data.subarray(from, from + box.w * c), y * box.w * c);
   }
   return { dtype: 'uint8', data: out, shape: [box.h, box.w, c] };
+}
+
+/** How a map is cropped: the union of a series' cavities grown by `marginPx`, on a grid of `multiple` px. */
+export interface MapCrop {
+  marginPx: number;
+  multiple: number;
+}
+
+/** The crop box of a whole series (every slice's cavity; computeLocaliserCrop), or null for the whole frame. */
+export function computeSeriesCrop(images: readonly Image<'uint8'>[], windows: readonly WindowPreset[], c: MapCrop): CropBox | null {
+  const first = images[0];
+  if (!first) return null;
+  return computeLocaliserCrop(images.map((im) => computeSliceCavity(im, windows)), first.shape[0], c.marginPx, c.multiple);
 }

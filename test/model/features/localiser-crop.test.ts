@@ -12,7 +12,7 @@ import { buildBleedSegFine } from '../../../src/model/architectures/bleedseg-fin
 import { exportLayersModelToOnnx } from '../../../src/model/onnx/export.js';
 import { relaxSpatialDims } from '../../../src/model/onnx/relax-dims.js';
 import { createOnnxEngine } from '../../../src/model/onnx/runner.js';
-import { computeLocaliserCrop, cropImage, type GridMask } from '../../../src/infer/localise/localiser-crop.js';
+import { computeLocaliserCrop, cropImage, type GridMask } from '../../../src/model/features/localiser-crop.js';
 import { computeSubtypeMaps } from '../../../src/infer/localise/subtype-map.js';
 
 tf.env().set('PROD', true);
