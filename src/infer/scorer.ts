@@ -9,9 +9,9 @@ import { ichError } from '../core/errors.js';
 import type { Image, Plane } from '../core/tensor.js';
 import { createOnnxEngine, type InferenceEngine, type OnnxProvider } from '../model/onnx/runner.js';
 import { average, buildContextBatch, computeBloodMaps, neighbourTable, runBatched, stackEmbeddings } from '../model/features/slice-context.js';
-import { readModelCard, type ModelCard } from '../model/card/model-card.js';
+import { readModelCard, type BloodMapSpec, type ModelCard } from '../model/card/model-card.js';
 import { ensureDerivedTrunk } from '../model/onnx/derive-trunk.js';
-import { computeHuFeatureRows, countHuRowFeatures, joinSecondMapColumns, SECOND_MAP_ROW_FEATURES } from '../model/features/hu-features.js';
+import { appendSecondMapColumns, computeHuFeatureRows, computeSecondMapColumns, countHuRowFeatures, SECOND_MAP_ROW_FEATURES } from '../model/features/hu-features.js';
 import { runStudyHead, splitBySpacing } from './study-sequence.js';
 import { computeSubtypeMaps, type SubtypeMap } from './localise/subtype-map.js';
 import { computeLocaliserCrop, computeSeriesCrop, LOCALISER_SIZE_MULTIPLE } from '../model/features/localiser-crop.js';
@@ -137,14 +137,13 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
       let emb = trunk ? await runBatched(trunk, n, batch, Ft, (idx, scratch) => buildContextBatch(images, idx, 0, flip, undefined, scratch)) : new Float32Array(0);
       let maps: Plane[] | undefined;
       if (trunkSpec.huFeatures) {
-        maps = blood && bloodSpec ? await computeBloodMaps(blood, images, bloodSpec.stride, flip, batch, bloodSpec.channel) : undefined;
+        // on the box around the series' cavities where the card's spec says so (as its features were trained)
+        const mapsOf = (engine: InferenceEngine, spec: BloodMapSpec): Promise<Plane[]> =>
+          computeBloodMaps(engine, images, spec.stride, flip, batch, spec.channel, spec.crop ? computeSeriesCrop(images, card.windows, spec.crop) : null);
+        maps = blood && bloodSpec ? await mapsOf(blood, bloodSpec) : undefined;
         const region = trunkSpec.huRegion ?? 'frame';
         let rows = computeHuFeatureRows(images, card.windows, maps, region);
-        if (second && secondSpec) {
-          // on the box around the series' cavities when the card says so (as its features were trained)
-          const box = secondSpec.crop ? computeSeriesCrop(images, card.windows, secondSpec.crop) : null;
-          rows = joinSecondMapColumns(rows, computeHuFeatureRows(images, card.windows, await computeBloodMaps(second, images, secondSpec.stride, flip, batch, secondSpec.channel, box), region), n);
-        }
+        if (second && secondSpec) rows = appendSecondMapColumns(rows, computeSecondMapColumns(images, card.windows, await mapsOf(second, secondSpec), region), n);
         emb = appendColumns(emb, Ft, rows, Fh, n);
       }
       if (trunkSpec.studyHead) return { probabilities: await runStudyHead(head, emb, n, F, splitBySpacing(n, so.z, card.contextSpacingMm)), bloodMaps: maps };

@@ -22,7 +22,7 @@ import { relaxSpatialDims } from '../../src/model/onnx/relax-dims.js';
 import { createOnnxEngine } from '../../src/model/onnx/runner.js';
 import { buildContextBatch, computeBloodMaps, stackEmbeddings } from '../../src/model/features/slice-context.js';
 import { computeSeriesCrop, cropImage } from '../../src/model/features/localiser-crop.js';
-import { computeHuFeatureRows, countHuRowFeatures, joinSecondMapColumns, SECOND_MAP_ROW_FEATURES } from '../../src/model/features/hu-features.js';
+import { appendSecondMapColumns, computeHuFeatureRows, computeSecondMapColumns, countHuRowFeatures, joinSecondMapColumns, SECOND_MAP_ROW_FEATURES } from '../../src/model/features/hu-features.js';
 import { MODEL_CARD_FILE, MODEL_FORMAT, readModelCard, type ModelCard } from '../../src/model/card/model-card.js';
 import { buildLogisticHeadOnnx, writeModelFolder } from '../../src/model/card/model-folder.js';
 import { openScorer } from '../../src/infer/scorer.js';
@@ -114,6 +114,8 @@ test('the card refuses a blood-map channel outside its map, and a second map wit
     const write = (trunk: unknown): void => writeFileSync(join(dir, MODEL_CARD_FILE), JSON.stringify({ ...base, trunk }));
     write({ features: 0, huFeatures: true, bloodMap: { file: 'seg.onnx', stride: 2, channel: { count: 6, index: 6 } } });
     assert.throws(() => readModelCard(dir), /trunk\.bloodMap\.channel/);
+    write({ features: 0, huFeatures: true, bloodMap: { file: 'seg.onnx', stride: 2, crop: { marginPx: 4, multiple: 3 } } });
+    assert.throws(() => readModelCard(dir), /trunk\.bloodMap\.crop/);
     write({ features: 0, huFeatures: true, secondBloodMap: { file: 'seg.onnx', stride: 2, channel: ANY } });
     assert.throws(() => readModelCard(dir), /secondBloodMap needs/);
     write({ features: 0, huFeatures: true, bloodMap: { file: 'blood.onnx', stride: 4 }, secondBloodMap: { file: 'seg.onnx', stride: 2, channel: ANY } });
@@ -133,6 +135,23 @@ test('joinSecondMapColumns: all of the first row, then the second row’s 3 slic
   assert.deepEqual([...j.subarray(R, 32)], [1020, 1021, 1022, 1027]);
   assert.deepEqual([...j.subarray(32 + R, 64)], [1000 + R + 20, 1000 + R + 21, 1000 + R + 22, 1000 + R + 27]);
   assert.throws(() => joinSecondMapColumns(a, b.subarray(0, R), 2), /rows of/);
+});
+
+test('computeSecondMapColumns = the map columns of a second computeHuFeatureRows pass (no HU pass again)', async () => {
+  if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
+  const images = discs();
+  const engine = await createOnnxEngine(segModel(), { provider: 'cpu', threads: 1 });
+  try {
+    const maps = await computeBloodMaps(engine, images, BLEEDSEG_FINE_STRIDE, false, 8, ANY);
+    const rows = computeHuFeatureRows(images, WINDOWS, maps);
+    const viaJoin = joinSecondMapColumns(rows, rows, 3);
+    const direct = appendSecondMapColumns(rows, computeSecondMapColumns(images, WINDOWS, maps), 3);
+    assert.deepEqual([...direct], [...viaJoin]);
+    assert.ok(direct.some((v, i) => i % 32 >= 28 && v !== 0), 'the map columns carry values');
+    assert.throws(() => computeSecondMapColumns(images, WINDOWS, maps.slice(1)), /2 blood maps for 3 slices/);
+  } finally {
+    await engine.dispose();
+  }
 });
 
 test('a folder with blood.onnx and the localiser as second map: scorer = head(joined rows), masks from the same file', async () => {

@@ -22,6 +22,18 @@ import type { HuRegion } from '../features/cavity.js';
 export const MODEL_CARD_FILE = 'model.json';
 export const MODEL_FORMAT = 'ichscan-model/1';
 
+/**
+ * A blood map the HU features read: its file and output stride; `channel` when the map has `count`
+ * channels per cell and the blood plane is `index` (a localiser's `any`: 5 of 6); `crop` when it runs
+ * on the box around the series' cavities (localiser-crop.ts), as its features were trained.
+ */
+export interface BloodMapSpec {
+  file: string;
+  stride: number;
+  channel?: { count: number; index: number };
+  crop?: { marginPx: number; multiple: number };
+}
+
 export interface ModelCard {
   format: typeof MODEL_FORMAT;
   kind: 'slice' | 'embedding-head';
@@ -51,9 +63,9 @@ export interface ModelCard {
     /** A blood segmenter in the folder (NHWC [n, size, size, windows] → [n, size/stride, size/stride, 1]
      * probabilities); its map's features (blood-map.ts) join the HU features. Needs huFeatures. */
     /** `channel`: the map has `count` channels per cell and its blood plane is `index` (a localiser's `any`: 5 of 6). */
-    bloodMap?: { file: string; stride: number; channel?: { count: number; index: number } };
+    bloodMap?: BloodMapSpec;
     /** A second map beside bloodMap (e.g. the localiser's `any` channel): its 3 slice + 1 series map features follow bloodMap's row (hu-features.ts, joinSecondMapColumns). */
-    secondBloodMap?: { file: string; stride: number; channel?: { count: number; index: number }; crop?: { marginPx: number; multiple: number } };
+    secondBloodMap?: BloodMapSpec;
     /** `head.onnx` is a study head (study-conv): the whole series' embeddings [1, n, 1, F] in z
      * order → [1, n, 1, 6], n dynamic, instead of a per-slice head over s−k … s+k (needs context 0). */
     studyHead?: boolean;
@@ -123,9 +135,11 @@ export function readModelCard(dir: string): ModelCard {
     }
     const sm = t?.secondBloodMap;
     if (sm !== undefined && (bm === undefined || typeof sm.file !== 'string' || !Number.isInteger(sm.stride) || sm.stride < 1 || card.inputSize % sm.stride !== 0)) bad('trunk.secondBloodMap needs {file, stride dividing inputSize} and trunk.bloodMap');
-    if (sm?.crop !== undefined && !(Number.isInteger(sm.crop.marginPx) && sm.crop.marginPx >= 0 && Number.isInteger(sm.crop.multiple) && sm.crop.multiple >= 1 && sm.crop.multiple % sm.stride === 0)) bad('trunk.secondBloodMap.crop needs integers {marginPx ≥ 0, multiple: a multiple of its stride}');
-    for (const [name, ch] of [['bloodMap', bm?.channel], ['secondBloodMap', sm?.channel]] as const) {
+    for (const [name, spec] of [['bloodMap', bm], ['secondBloodMap', sm]] as const) {
+      const ch = spec?.channel;
       if (ch !== undefined && !(Number.isInteger(ch.count) && Number.isInteger(ch.index) && ch.count >= 1 && ch.index >= 0 && ch.index < ch.count)) bad(`trunk.${name}.channel needs integers {count ≥ 1, 0 ≤ index < count}`);
+      const c = spec?.crop;
+      if (spec && c !== undefined && !(Number.isInteger(c.marginPx) && c.marginPx >= 0 && Number.isInteger(c.multiple) && c.multiple >= 1 && c.multiple % spec.stride === 0)) bad(`trunk.${name}.crop needs integers {marginPx ≥ 0, multiple: a multiple of its stride}`);
     }
   }
   const loc = card.localiser;

@@ -162,18 +162,50 @@ export const BLOOD_MAP_COLUMNS = [HU_FEATURES, HU_FEATURES + 1, HU_FEATURES + 2,
 /** Features per row with a second blood map beside the first (joinSecondMapColumns). */
 export const SECOND_MAP_ROW_FEATURES = countHuRowFeatures(true) + BLOOD_MAP_COLUMNS.length;
 
-/**
- * Rows of the same slices computed with two blood maps, [n, 28] each → [n, 32]: all of `a`, then
- * the four map columns of `b` (its HU and series columns are `a`'s again).
- */
-export function joinSecondMapColumns(a: Float32Array, b: Float32Array, n: number): Float32Array {
+/** Appends four map columns per slice ([n, 4]: 3 slice + 1 series feature of a second map) to rows [n, 28] → [n, 32]. */
+export function appendSecondMapColumns(rows: Float32Array, mapColumns: Float32Array, n: number): Float32Array {
   const R = countHuRowFeatures(true);
-  if (a.length !== n * R || b.length !== n * R) throw ichError('ICH_E_INTERNAL', `rows of ${a.length} and ${b.length} values for ${n} slices of ${R}`);
+  const K = BLOOD_MAP_COLUMNS.length;
+  if (rows.length !== n * R || mapColumns.length !== n * K) throw ichError('ICH_E_INTERNAL', `rows of ${rows.length} and map columns of ${mapColumns.length} values for ${n} slices`);
   const W = SECOND_MAP_ROW_FEATURES;
   const out = new Float32Array(n * W);
   for (let i = 0; i < n; i++) {
-    out.set(a.subarray(i * R, (i + 1) * R), i * W);
-    BLOOD_MAP_COLUMNS.forEach((c, j) => (out[i * W + R + j] = b[i * R + c] as number));
+    out.set(rows.subarray(i * R, (i + 1) * R), i * W);
+    out.set(mapColumns.subarray(i * K, (i + 1) * K), i * W + R);
   }
   return out;
+}
+
+/**
+ * A second map's four columns per slice [n, 4], straight from the maps: blood-map.ts's 3 slice
+ * features over the (memoised) cavity and the series' max smoothed probability — the values
+ * computeHuFeatureRows would put in BLOOD_MAP_COLUMNS, without its HU pass again.
+ */
+export function computeSecondMapColumns(images: readonly Image<'uint8'>[], windows: readonly WindowPreset[], maps: readonly Plane[], region: HuRegion = 'frame'): Float32Array {
+  const n = images.length;
+  if (maps.length !== n) throw ichError('ICH_E_INTERNAL', `${maps.length} blood maps for ${n} slices`);
+  const K = BLOOD_MAP_COLUMNS.length;
+  const out = new Float32Array(n * K);
+  let maxSmooth = 0;
+  images.forEach((im, i) => {
+    const f = computeBloodMapFeatures(computeSliceCavity(im, windows), maps[i] as Plane, region);
+    out.set(f, i * K);
+    maxSmooth = Math.max(maxSmooth, f[1] as number);
+  });
+  for (let i = 0; i < n; i++) out[i * K + K - 1] = maxSmooth;
+  return out;
+}
+
+/**
+ * Rows of the same slices computed with two blood maps, [n, 28] each → [n, 32]: all of `a`, then
+ * the four map columns of `b` (its HU and series columns are `a`'s again). Training joins its
+ * cached embeddings this way; the scorer gets the same columns from computeSecondMapColumns.
+ */
+export function joinSecondMapColumns(a: Float32Array, b: Float32Array, n: number): Float32Array {
+  const R = countHuRowFeatures(true);
+  if (b.length !== n * R) throw ichError('ICH_E_INTERNAL', `rows of ${a.length} and ${b.length} values for ${n} slices of ${R}`);
+  const K = BLOOD_MAP_COLUMNS.length;
+  const cols = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) BLOOD_MAP_COLUMNS.forEach((c, j) => (cols[i * K + j] = b[i * R + c] as number));
+  return appendSecondMapColumns(a, cols, n);
 }

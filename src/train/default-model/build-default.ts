@@ -35,7 +35,7 @@ import { MODEL_FORMAT, type ModelCard } from '../../model/card/model-card.js';
 import { writeModelFolder } from '../../model/card/model-folder.js';
 import { initBackend } from '../../model/engine/index.js';
 import { formatSubmission } from '../../data/submission.js';
-import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, readSynthManifest, openBloodMap, joinSecondMap, type BloodMapEngine, type EmbeddedDataset } from './embed-dataset.js';
+import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, readSynthManifest, openBloodMap, joinSecondMap, describeBloodMap, type BloodMapEngine, type EmbeddedDataset } from './embed-dataset.js';
 import { unpackRsnaDev, embedHuCached } from './embed-cached.js';
 import { combineOutOfFold, describeFoldLocalisers } from './oof-blood-map.js';
 import { LOCALISER_FILE, LOCALISER_FP32_FILE, readLocaliserFolder, withLocaliser } from './add-localiser.js';
@@ -184,9 +184,10 @@ async function main(): Promise<void> {
     if (!SECOND || !fromLoc) return first;
     return joinSecondMap(first, await embedHuCached(cacheDir, name, images, labels, { size: SIZE, windows: WINDOWS, variants, seed: SEED, blood: SECOND, bloodFile: fromLoc.file, region: c.huRegion }));
   };
-  let real = await embed('rsna-dev', rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
   const foldFiles = (values['blood-map-fold'] ?? []).map((f) => resolve(f));
-  if (foldFiles.length) {
+  let real: EmbeddedDataset;
+  if (!foldFiles.length) real = await embed('rsna-dev', rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
+  else {
     // the second map on rsna-dev out of fold: each patient's from the localiser trained without its fold (oof-blood-map.ts)
     if (!huOnly || !SECOND || foldFiles.length !== Number(values.folds)) throw new Error(`--blood-map-fold takes one file per CV fold (${values.folds}), with --localiser and the HU features only`);
     const perFold: EmbeddedDataset[] = [];
@@ -291,8 +292,8 @@ async function main(): Promise<void> {
     trunk: {
       ...(huOnly ? { features: 0 } : { ...(fileTrunk ? { file: 'trunk.onnx' } : { derive: RECIPE }), features: trunkFeatures }),
       ...(hu ? { huFeatures: true, ...(c.huRegion === 'cavity' ? { huRegion: 'cavity' as const } : {}) } : {}),
-      ...(BLOOD ? { bloodMap: { file: 'blood.onnx', stride: BLOOD.stride, ...(BLOOD.channel ? { channel: BLOOD.channel } : {}) } } : {}),
-      ...(SECOND ? { secondBloodMap: { file: LOCALISER_FILE, stride: SECOND.stride, ...(SECOND.channel ? { channel: SECOND.channel } : {}), ...(SECOND.crop ? { crop: SECOND.crop } : {}) } } : {}),
+      ...(BLOOD ? { bloodMap: describeBloodMap('blood.onnx', BLOOD) } : {}),
+      ...(SECOND ? { secondBloodMap: describeBloodMap(LOCALISER_FILE, SECOND) } : {}),
       ...(study ? { studyHead: true } : {}),
     },
     thresholds: { any: Number(youden.threshold.toFixed(4)) },

@@ -17,6 +17,7 @@ import { preprocessDecoded } from '../../preprocess/index.js';
 import { labelBitsToVector, readLabelsCsv } from '../../data/labels.js';
 import type { ImageId } from '../../core/ids.js';
 import { createOnnxEngine, type InferenceEngine } from '../../model/onnx/runner.js';
+import type { BloodMapSpec } from '../../model/card/model-card.js';
 import { BLEEDSEG_STRIDE } from '../../model/architectures/bleedseg.js';
 import { BLEEDSEG_FINE_CHANNELS, BLEEDSEG_FINE_SIZE_MULTIPLE, BLEEDSEG_FINE_STRIDE } from '../../model/architectures/bleedseg-fine.js';
 import { computeSeriesCrop, type MapCrop } from '../../model/features/localiser-crop.js';
@@ -37,6 +38,11 @@ export interface BloodMapEngine {
   channel?: MapChannel;
   /** Run on the box around each series' cavities (localiser-crop.ts); absent = the whole frame. */
   crop?: MapCrop;
+}
+
+/** The card's record of a blood map opened by openBloodMap, shipped as `file` (model-card.ts, BloodMapSpec). */
+export function describeBloodMap(file: string, b: BloodMapEngine): BloodMapSpec {
+  return { file, stride: b.stride, ...(b.channel ? { channel: b.channel } : {}), ...(b.crop ? { crop: b.crop } : {}) };
 }
 
 /** The map features' source: the stride-4 blood segmenter (`blood.onnx`) or the localiser (`seg.onnx`, its `any` channel). */
