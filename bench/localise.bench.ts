@@ -6,7 +6,7 @@
  * (the localiser off); the plain HU-threshold baseline (40–90 HU inside the cavity, no segmenter).
  * Usage: `npm run bench:localise -- --data DIR [--model default] [--map-threshold 0.5] [--hu-low 45]
  * [--hu-high 95] [--min-area 6] [--grow 3] [--loc-threshold 0.5] [--loc-gate 0.1] [--no-loc-tta] [--loc-crop-margin 16]
- * [--ungated] [--methods channels,rule,hybrid,rule-frame,stride4,hu]`. `--ungated` draws masks in every series whatever the verdict (the masks apart from
+ * [--ungated] [--methods channels,rule,rule-noskip,hybrid,rule-frame,stride4,hu]`. `--ungated` draws masks in every series whatever the verdict (the masks apart from
  * the classifier). Prints numbers; not a test.
  */
 import { join } from 'node:path';
@@ -89,6 +89,8 @@ const methods = new Set((values.methods as string).split(','));
 if (readModelCard(resolveModelDir(values.model as string, process.cwd())).localiser) {
   if (methods.has('channels')) await measure('localiser ∧ HU ∧ cavity, channels', params, { ...loc, subtypes: 'channels' });
   if (methods.has('rule')) await measure('localiser ∧ HU ∧ cavity, rule', params, { ...loc, subtypes: 'rule' });
+  // without skipping the slices whose verdict-time localiser pass stays under 2t − 1 (the skip is exact: same masks)
+  if (methods.has('rule-noskip')) await measure('localiser, rule, no own-pass skip', params, { ...loc, subtypes: 'rule', skipOnOwnPass: false });
   if (methods.has('hybrid')) await measure('localiser ∧ HU ∧ cavity, hybrid', params, { ...loc, subtypes: 'hybrid' });
   // the same on the whole 256² frame instead of the box around the cavities (localiser-crop.ts)
   if (methods.has('rule-frame')) await measure('localiser (whole frame), rule', params, { ...loc, subtypes: 'rule', crop: false });

@@ -196,9 +196,17 @@ export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, fa
   const lo: LocaliseOptions = { windows: scorer.card.windows, params, ...(opts.localiseIgnoringVerdict ? { ignoreVerdict: true } : {}) };
   const lp: LocaliserParams = { ...DEFAULT_LOCALISER_PARAMS, ...opts.localiser };
   if (scorer.localiseSlices && lp.enabled && (prediction.verdict.positive || opts.localiseIgnoringVerdict)) {
-    // only where the stride-4 map fires (most slices of a bleeding series do not): the localiser costs ~2× blood.onnx a slice
     const maxOf = (p: Plane | undefined): number => (p ? p.data.reduce((a, v) => (v > a ? v : a), 0) : 1);
-    const idx = images.map((_, i) => i).filter((i) => lp.gate <= 0 || maxOf(scored.bloodMaps?.[i]) >= lp.gate);
+    // Only where the stride-4 map fires (most slices of a bleeding series do not): the localiser costs
+    // ~2× blood.onnx a slice. And not where the verdict already ran the localiser (its any channel is
+    // the second blood map) and that pass stays under 2t − 1 (flip TTA) or t: no pixel can reach t,
+    // so the skip is exact (bar the box's edge: the verdict's box spans the series). With a flip TTA
+    // verdict its maps are pass averages, no bound on the unflipped pass: no skip.
+    const own = lp.skipOnOwnPass && !opts.tta ? scored.localiserAnyMaps : undefined;
+    const ownBound = lp.tta ? 2 * lp.threshold - 1 : lp.threshold;
+    const idx = images
+      .map((_, i) => i)
+      .filter((i) => (lp.gate <= 0 || maxOf(scored.bloodMaps?.[i]) >= lp.gate) && (!own || maxOf(own[i]) >= ownBound));
     // with TTA a slice whose first pass stays under 2t − 1 cannot reach t: no flipped pass (exact)
     const got = await scorer.localiseSlices(images, idx, { tta: lp.tta, flipAbove: 2 * lp.threshold - 1, ...(lp.crop ? { cropMarginPx: lp.cropMarginPx } : {}) });
     const maps: (SubtypeMap | undefined)[] = images.map(() => undefined);

@@ -54,6 +54,9 @@ export interface SeriesScores {
   probabilities: Float32Array;
   /** One [m, m] probability plane per slice (m = input size / stride); undefined without a segmenter. */
   bloodMaps: Plane[] | undefined;
+  /** The localiser's own `any` channel per slice, when the verdict's second blood map is exactly that
+   * (card: secondBloodMap names the localiser's file and the any channel): predict gates the masks on it. */
+  localiserAnyMaps?: Plane[];
 }
 
 export interface OpenScorerOptions {
@@ -125,6 +128,9 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
   const secondSpec = trunkSpec.secondBloodMap;
   const secondFile = secondSpec ? join(dir, secondSpec.file) : undefined;
   const second = secondFile ? (secondFile === locFile ? localiser : secondFile === bloodFile ? blood : await createOnnxEngine(secondFile, { ...engineOpts, file: secondFile })) : undefined;
+  // the second map is the localiser's any channel (the last of its six): its maps also gate the masks
+  const ch = secondSpec?.channel;
+  const secondIsLocaliserAny = second !== undefined && second === localiser && ch !== undefined && ch.count === locSpec?.channels.length && locSpec.channels[ch.index] === 'any' && secondSpec?.stride === locSpec.stride;
   const headFile = join(dir, 'head.onnx');
   const head = await createOnnxEngine(headFile, { ...engineOpts, provider: 'cpu', file: headFile });
   const Ft = trunkSpec.features;
@@ -136,6 +142,7 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
     const score = async (flip: boolean): Promise<SeriesScores> => {
       let emb = trunk ? await runBatched(trunk, n, batch, Ft, (idx, scratch) => buildContextBatch(images, idx, 0, flip, undefined, scratch)) : new Float32Array(0);
       let maps: Plane[] | undefined;
+      let ownMaps: Plane[] | undefined;
       if (trunkSpec.huFeatures) {
         // on the box around the series' cavities where the card's spec says so (as its features were trained)
         const mapsOf = (engine: InferenceEngine, spec: BloodMapSpec): Promise<Plane[]> =>
@@ -143,19 +150,26 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
         maps = blood && bloodSpec ? await mapsOf(blood, bloodSpec) : undefined;
         const region = trunkSpec.huRegion ?? 'frame';
         let rows = computeHuFeatureRows(images, card.windows, maps, region);
-        if (second && secondSpec) rows = appendSecondMapColumns(rows, computeSecondMapColumns(images, card.windows, await mapsOf(second, secondSpec), region), n);
+        if (second && secondSpec) {
+          const secondMaps = await mapsOf(second, secondSpec);
+          if (secondIsLocaliserAny) ownMaps = secondMaps;
+          rows = appendSecondMapColumns(rows, computeSecondMapColumns(images, card.windows, secondMaps, region), n);
+        }
         emb = appendColumns(emb, Ft, rows, Fh, n);
       }
-      if (trunkSpec.studyHead) return { probabilities: await runStudyHead(head, emb, n, F, splitBySpacing(n, so.z, card.contextSpacingMm)), bloodMaps: maps };
+      const own = ownMaps ? { localiserAnyMaps: ownMaps } : {};
+      if (trunkSpec.studyHead) return { probabilities: await runStudyHead(head, emb, n, F, splitBySpacing(n, so.z, card.contextSpacingMm)), bloodMaps: maps, ...own };
       const table = neighbourTable(n, card.context, so.z, card.contextSpacingMm);
-      return { probabilities: await runBatched(head, n, 256, K, (idx) => stackEmbeddings(emb, n, F, card.context, idx, table)), bloodMaps: maps };
+      return { probabilities: await runBatched(head, n, 256, K, (idx) => stackEmbeddings(emb, n, F, card.context, idx, table)), bloodMaps: maps, ...own };
     };
     const a = await score(false);
     if (!so.tta) return a;
     const b = await score(true);
-    const maps = a.bloodMaps && b.bloodMaps ? a.bloodMaps.map((m, i) => ({ data: average(m.data, (b.bloodMaps as Plane[])[i]?.data ?? m.data), shape: m.shape })) : a.bloodMaps;
-    return { probabilities: average(a.probabilities, b.probabilities), bloodMaps: maps };
-};
+    const mean = (x: Plane[] | undefined, y: Plane[] | undefined): Plane[] | undefined =>
+      x && y ? x.map((m, i) => ({ data: average(m.data, y[i]?.data ?? m.data), shape: m.shape })) : x;
+    const own = mean(a.localiserAnyMaps, b.localiserAnyMaps);
+    return { probabilities: average(a.probabilities, b.probabilities), bloodMaps: mean(a.bloodMaps, b.bloodMaps), ...(own ? { localiserAnyMaps: own } : {}) };
+  };
   return {
     card,
     dir,

@@ -3,7 +3,8 @@
  * of the six-channel map (flip included); the card check refuses a channel outside the map and a
  * second map without a first; joinSecondMapColumns appends the second map's four columns; and a
  * folder with blood.onnx as bloodMap and seg.onnx as secondBloodMap (and localiser) scores as the
- * head applied by hand to the joined rows, and still draws masks with the same file.
+ * head applied by hand to the joined rows, hands the second map on as the localiser's own any map
+ * (predict's mask gate), and still draws masks with the same file.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -190,6 +191,9 @@ test('a folder with blood.onnx and the localiser as second map: scorer = head(jo
       got.probabilities.forEach((v, i) => assert.ok(Math.abs(v - (byHand[i] as number)) < 1e-5, `value ${i}: ${v} vs ${byHand[i]}`));
       // the maps handed on (the localiser's gate) are the first map's
       assert.deepEqual([...(got.bloodMaps?.[1]?.data ?? [])], [...(mapsA[1]?.data ?? [])]);
+      // and the localiser's own any channel, which predict gates the masks on, is the second map
+      assert.equal(got.localiserAnyMaps?.length, 3);
+      assert.deepEqual([...(got.localiserAnyMaps?.[2]?.data ?? [])], [...(mapsB[2]?.data ?? [])]);
       assert.ok(scorer.localiseSlices, 'the localiser is there');
       const sub = await scorer.localiseSlices(images, [0, 2], { tta: false });
       assert.equal(sub.length, 2);

@@ -1,6 +1,7 @@
 /**
  * `ichscan view` end to end as a child process: a synthetic folder in, `--json` parsed, the
- * worklist fetched with the run's token (taken from the URL fragment), SIGTERM → exit 0. The
+ * worklist fetched with the run's token (taken from the URL fragment), the printed URL opened in
+ * Debian chromium (the viewer logs in from the fragment; screenshot in test-artifacts/viewer/), SIGTERM → exit 0. The
  * input files are unchanged (SHA-256 before and after), the token appears in no file of the data
  * dir and not on stderr, a temp data dir is removed on exit and a given one kept; --help lists every flag.
  */
@@ -8,11 +9,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../helpers/shared-data.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { makeSynthStudies, makeTempDir, waitExit, waitFor } from './serve-helpers.js';
+import { artifactsDir, launchChromium, readWorklistOrder, requireChromium } from '../web/viewer-helpers.js';
 
 function hashTree(dir: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -36,7 +38,7 @@ test('view --help: every flag with a help line', async () => {
   assert.equal(none.code, 2, 'no input: usage error');
 });
 
-test('ichscan view <folder> <file> --json: scored, served with its token, SIGTERM exits 0, inputs unchanged, token never on disk', { timeout: 240_000 }, async () => {
+test('ichscan view <folder> <file> --json: scored, served with its token, opened in Chromium, SIGTERM exits 0, inputs unchanged, token never on disk', { timeout: 240_000 }, async (t) => {
   const work = makeTempDir('view-cli');
   await makeSynthStudies(join(work, 'in'), 2, 21, [10, 11]);
   writeFileSync(join(work, 'in', 'README.txt'), 'not DICOM: refused and counted');
@@ -62,6 +64,23 @@ test('ichscan view <folder> <file> --json: scored, served with its token, SIGTER
       assert.equal(wl.status, 200);
       assert.deepEqual(((await wl.json()) as { studies: { studyInstanceUid: string }[] }).studies.map((s) => s.studyInstanceUid).sort(), out.studies.map((s) => s.studyInstanceUid).sort());
       assert.equal((await fetch(`http://127.0.0.1:${out.port}/api/worklist`)).status, 401);
+      // the printed URL opened as a user would: the viewer takes the token from the fragment, drops
+      // it from the address bar and shows both studies in the worklist
+      if (!dataDir && requireChromium(t)) {
+        const browser = await launchChromium();
+        try {
+          const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+          await page.goto(out.url);
+          const rows = page.locator('#worklist tbody tr[data-uid]');
+          await waitFor('two worklist rows', async () => ((await rows.count()) === 2 ? true : undefined), 30_000, 200);
+          assert.deepEqual((await readWorklistOrder(page)).sort(), out.studies.map((s) => s.studyInstanceUid).sort());
+          assert.ok(!page.url().includes('token='), `the token left the address bar: ${page.url()}`);
+          mkdirSync(artifactsDir(), { recursive: true });
+          await page.screenshot({ path: join(artifactsDir(), 'view-cli-worklist.png') });
+        } finally {
+          await browser.close();
+        }
+      }
       assert.match(stderr.join(''), /files in \([0-9.]+ files\/s\)/, 'ingest progress with a rate');
       assert.match(stderr.join(''), /1 file\(s\) refused: ICH_E_NOT_DICOM/);
       assert.ok(!stderr.join('').includes(token), 'the token is not logged');

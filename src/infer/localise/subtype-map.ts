@@ -25,6 +25,9 @@ export interface LocaliserParams {
   enabled: boolean;
   /** Run it only on slices whose stride-4 blood map (blood.onnx) reaches this maximum; 0 = every slice. */
   gate: number;
+  /** Also skip the slices where the verdict already ran the localiser (its any channel is the card's
+   * second blood map) and that pass cannot reach `threshold` (exact: their masks are empty either way). */
+  skipOnOwnPass: boolean;
   /** Minimum probability of its `any` channel (bilinearly upsampled) for a pixel to be blood. */
   threshold: number;
   /** A region's subtype: from the channels, the place/shape rule of regions.ts, or 'hybrid' (the
@@ -52,7 +55,7 @@ export interface LocaliserParams {
  * whole frame → Dice any 0.780 / 0.779 / 0.767 / 0.757 / 0.752, volume median |Δ| 1.49 / 1.53 / 1.69 /
  * 1.74 / 1.60 mL; 4 px keeps a little skull in view at the Dice of 0.
  */
-export const DEFAULT_LOCALISER_PARAMS: Readonly<LocaliserParams> = Object.freeze({ enabled: true, gate: 0.5, threshold: 0.6, subtypes: 'rule', tta: true, crop: true, cropMarginPx: 4 });
+export const DEFAULT_LOCALISER_PARAMS: Readonly<LocaliserParams> = Object.freeze({ enabled: true, gate: 0.5, skipOnOwnPass: true, threshold: 0.6, subtypes: 'rule', tta: true, crop: true, cropMarginPx: 4 });
 
 /** Mirrors a [rows, cols, C] map left-right in place (cols defaults to rows: a square map). */
 export function flipMapColumns(data: Float32Array, rows: number, C: number, cols = rows): Float32Array {
