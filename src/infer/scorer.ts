@@ -55,7 +55,8 @@ export interface SeriesScores {
   /** One [m, m] probability plane per slice (m = input size / stride); undefined without a segmenter. */
   bloodMaps: Plane[] | undefined;
   /** The localiser's own `any` channel per slice, when the verdict's second blood map is exactly that
-   * (card: secondBloodMap names the localiser's file and the any channel): predict gates the masks on it. */
+   * (card: secondBloodMap names the localiser's file and its any channel): predict does not run the
+   * localiser again on slices where this pass cannot reach the mask threshold. */
   localiserAnyMaps?: Plane[];
 }
 
@@ -128,7 +129,7 @@ export async function openScorer(dir: string, opts: OpenScorerOptions = {}): Pro
   const secondSpec = trunkSpec.secondBloodMap;
   const secondFile = secondSpec ? join(dir, secondSpec.file) : undefined;
   const second = secondFile ? (secondFile === locFile ? localiser : secondFile === bloodFile ? blood : await createOnnxEngine(secondFile, { ...engineOpts, file: secondFile })) : undefined;
-  // the second map is the localiser's any channel (the last of its six): its maps also gate the masks
+  // the second map is the localiser's any channel: predict's masks then skip the slices where it stays low
   const ch = secondSpec?.channel;
   const secondIsLocaliserAny = second !== undefined && second === localiser && ch !== undefined && ch.count === locSpec?.channels.length && locSpec.channels[ch.index] === 'any' && secondSpec?.stride === locSpec.stride;
   const headFile = join(dir, 'head.onnx');
