@@ -3,7 +3,8 @@
  * shipped default model, whose second blood map is the localiser's any channel, predict does not run
  * the localiser on slices whose verdict-time pass stays under 2t − 1, and draws the same masks as
  * the localiser run on every slice — on a synthetic bleeding study (the project's generator, no
- * ../shared). With the stride-4 gate off (gate 0) so that the skip alone decides.
+ * ../shared). With the stride-4 gate off (gate 0) so that the skip alone decides; a flip-TTA
+ * verdict skips nothing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,9 +38,10 @@ test("masks with the localiser's own-pass skip equal the localiser on every slic
     localiseSlices: (images, idx, o) => (ran.push(idx.length), localiseSlices(images, idx, o)),
   };
   try {
-    const run = async (localiser: Partial<typeof DEFAULT_LOCALISER_PARAMS>): Promise<Uint8Array[]> => {
+    const run = async (localiser: Partial<typeof DEFAULT_LOCALISER_PARAMS>, tta = false): Promise<Uint8Array[]> => {
       const out: Uint8Array[] = [];
       await predictInputs(scorer, [join(data, 'images')], process.cwd(), {
+        tta,
         localise: true,
         localiser,
         localiseIgnoringVerdict: true,
@@ -65,6 +67,9 @@ test("masks with the localiser's own-pass skip equal the localiser on every slic
     assert.equal(ran[1], 16, 'no skip, gate 0: every slice');
     assert.ok((reach[0] as number) > 0, 'the default model hands its own pass on');
     assert.equal(ran[0], reach[0], 'with the skip the localiser runs where its verdict-time pass reaches 2t − 1');
+    // a flip-TTA verdict hands on pass averages, which bound nothing: no skip
+    await run({ gate: 0 }, true);
+    assert.equal(ran[2], 16, 'flip-TTA verdict: the localiser on every slice');
   } finally {
     await opened.dispose();
   }
