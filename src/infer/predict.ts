@@ -203,12 +203,14 @@ export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, fa
     // so the skip is exact (bar the box's edge: the verdict's box spans the series). With a flip TTA
     // verdict its maps are pass averages, no bound on the unflipped pass: no skip.
     const own = lp.skipOnOwnPass && !opts.tta ? scored.localiserAnyMaps : undefined;
-    const ownBound = lp.tta ? 2 * lp.threshold - 1 : lp.threshold;
+    // a pass under 2t − 1 cannot reach t once averaged with its flipped pass
+    const flipBound = 2 * lp.threshold - 1;
+    const ownBound = lp.tta ? flipBound : lp.threshold;
     const idx = images
       .map((_, i) => i)
       .filter((i) => (lp.gate <= 0 || maxOf(scored.bloodMaps?.[i]) >= lp.gate) && (!own || maxOf(own[i]) >= ownBound));
     // with TTA a slice whose first pass stays under 2t − 1 cannot reach t: no flipped pass (exact)
-    const got = await scorer.localiseSlices(images, idx, { tta: lp.tta, flipAbove: 2 * lp.threshold - 1, ...(lp.crop ? { cropMarginPx: lp.cropMarginPx } : {}) });
+    const got = await scorer.localiseSlices(images, idx, { tta: lp.tta, flipAbove: flipBound, ...(lp.crop ? { cropMarginPx: lp.cropMarginPx } : {}) });
     const maps: (SubtypeMap | undefined)[] = images.map(() => undefined);
     idx.forEach((i, j) => (maps[i] = got[j]));
     lo.localiser = { maps, params: lp };

@@ -4,7 +4,7 @@
  * second map without a first; joinSecondMapColumns appends the second map's four columns; and a
  * folder with blood.onnx as bloodMap and seg.onnx as secondBloodMap (and localiser) scores as the
  * head applied by hand to the joined rows, hands the second map on as the localiser's own any map
- * (predict's mask gate), and still draws masks with the same file.
+ * (predict's skip of the masks' localiser pass), and still draws masks with the same file.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -191,7 +191,7 @@ test('a folder with blood.onnx and the localiser as second map: scorer = head(jo
       got.probabilities.forEach((v, i) => assert.ok(Math.abs(v - (byHand[i] as number)) < 1e-5, `value ${i}: ${v} vs ${byHand[i]}`));
       // the maps handed on (the localiser's gate) are the first map's
       assert.deepEqual([...(got.bloodMaps?.[1]?.data ?? [])], [...(mapsA[1]?.data ?? [])]);
-      // and the localiser's own any channel, which predict gates the masks on, is the second map
+      // and the localiser's own any channel, on which predict skips the masks' pass, is the second map
       assert.equal(got.localiserAnyMaps?.length, 3);
       assert.deepEqual([...(got.localiserAnyMaps?.[2]?.data ?? [])], [...(mapsB[2]?.data ?? [])]);
       assert.ok(scorer.localiseSlices, 'the localiser is there');

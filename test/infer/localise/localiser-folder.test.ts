@@ -75,7 +75,7 @@ test('a model folder with a localiser: card checks, localiseSlices = the localis
         const h = byHand[j]?.data as Float32Array;
         g.data.forEach((v, k) => assert.ok(Math.abs(v - (h[k] as number)) < 1e-6));
       });
-      // without a second blood map the verdict never ran the localiser: no own map to gate on
+      // without a second blood map the verdict never ran the localiser: no own pass to skip on
       assert.equal((await scorer.scoreSeriesWithMaps(images)).localiserAnyMaps, undefined);
     } finally {
       await scorer.dispose();

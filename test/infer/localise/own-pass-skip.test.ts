@@ -24,10 +24,10 @@ test("masks with the localiser's own-pass skip equal the localiser on every slic
   const ran: number[] = [];
   const localiseSlices = opened.localiseSlices;
   assert.ok(localiseSlices, 'the default model has a localiser');
-  // the scorer, counting the slices each series hands the localiser
-  // and the slices whose verdict-time own pass reaches 2t − 1 = 0.2
+  // slices whose verdict-time own pass reaches 2t − 1 = 0.2, per series
   const reach: number[] = [];
   const maxOf = (d: Float32Array): number => d.reduce((a, v) => (v > a ? v : a), 0);
+  // the scorer, counting those and the slices each series hands the localiser
   const scorer: SeriesScorer = {
     ...opened,
     scoreSeriesWithMaps: async (images, o) => {
