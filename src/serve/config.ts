@@ -12,6 +12,8 @@ export interface DicomDestination {
   aeTitle: string;
   host: string;
   port: number;
+  /** DICOM TLS (PS3.15 B.9, BCP 195: TLS ≥ 1.2): our certificate offered, theirs checked against `dicomTlsCa`. */
+  tls?: boolean;
 }
 
 export interface ServeConfig {
@@ -59,9 +61,13 @@ export interface ServeConfig {
   maxDeliveryAttempts: number;
   /** Days received images are kept after their study is done; 0 = keep forever. */
   retentionDays: number;
-  /** PEM certificate and key: HTTPS instead of HTTP when both are set. */
+  /** PEM certificate and key: HTTPS instead of HTTP when both are set; also our certificate for DICOM TLS. */
   tlsCert: string | null;
   tlsKey: string | null;
+  /** The C-STORE SCP speaks DICOM TLS (TLS ≥ 1.2 with tlsCert/tlsKey) and asks every peer for a certificate that chains to `dicomTlsCa`. */
+  dicomTls: boolean;
+  /** PEM CA certificate(s) that DICOM TLS peers' certificates must chain to (senders' and `tls:` destinations'). */
+  dicomTlsCa: string | null;
   /** Browser origins (e.g. `https://ohif.example.org`) allowed to call the API and DICOMweb with CORS; empty = none. */
   corsOrigins: string[];
   /** Folder of the built browser viewer (index.html + assets/); null = the package's `web/dist`. */
@@ -92,18 +98,25 @@ export const DEFAULT_CONFIG: Omit<ServeConfig, 'dataDir' | 'tokenFile'> = {
   retentionDays: 0,
   tlsCert: null,
   tlsKey: null,
+  dicomTls: false,
+  dicomTlsCa: null,
   corsOrigins: [],
   webDir: null,
 };
 
 const KEYS = new Set<string>([...Object.keys(DEFAULT_CONFIG), 'dataDir', 'tokenFile']);
 
-/** `AE@host:port` → destination; ICH_E_CONFIG otherwise. */
+/** `AE@host:port` (or `tls:AE@host:port` for DICOM TLS) → destination; ICH_E_CONFIG otherwise. */
 export function parseDestination(text: string): DicomDestination {
-  const m = /^([^@\s\\]{1,16})@([^:\s]+):(\d{1,5})$/.exec(text.trim());
+  const trimmed = text.trim();
+  // a leading "tls:" is always the scheme (an AE title cannot be given that prefix here)
+  const tls = trimmed.startsWith('tls:');
+  const m = /^([^@\s\\]{1,16})@([^:\s]+):(\d{1,5})$/.exec(tls ? trimmed.slice(4) : trimmed);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port < 1 || port > 65535) throw ichError('ICH_E_CONFIG', `--forward-to must look like AE@host:port, got "${text}"`);
-  return { aeTitle: m[1] as string, host: m[2] as string, port };
+  if (!m || port < 1 || port > 65535) throw ichError('ICH_E_CONFIG', `--forward-to must look like AE@host:port or tls:AE@host:port, got "${text}"`);
+  const dest: DicomDestination = { aeTitle: m[1] as string, host: m[2] as string, port };
+  if (tls) dest.tls = true;
+  return dest;
 }
 
 /** Reads a JSON config file; keys are ServeConfig's (forwardTo may be "AE@host:port" strings). */
@@ -127,7 +140,8 @@ export function resolveConfig(fromFile: Partial<ServeConfig>, fromFlags: Partial
   const merged = { ...DEFAULT_CONFIG, ...dropUndefined(fromFile), ...dropUndefined(fromFlags) } as Partial<ServeConfig>;
   if (!merged.dataDir) throw ichError('ICH_E_CONFIG', '--data-dir (dataDir) is required');
   if (!merged.tokenFile) throw ichError('ICH_E_CONFIG', '--token-file (tokenFile) is required');
-  const c = { ...merged, dataDir: resolve(cwd, merged.dataDir), tokenFile: resolve(cwd, merged.tokenFile), webDir: merged.webDir ? resolve(cwd, merged.webDir) : null } as ServeConfig;
+  const file = (p: string | null | undefined): string | null => (p ? resolve(cwd, p) : null);
+  const c = { ...merged, dataDir: resolve(cwd, merged.dataDir), tokenFile: resolve(cwd, merged.tokenFile), webDir: file(merged.webDir), tlsCert: file(merged.tlsCert), tlsKey: file(merged.tlsKey), dicomTlsCa: file(merged.dicomTlsCa) } as ServeConfig;
   checkConfig(c);
   return c;
 }
@@ -153,4 +167,10 @@ function checkConfig(c: ServeConfig): void {
     if (!/^https?:\/\/[^\s/]+$/.test(o)) throw ichError('ICH_E_CONFIG', `corsOrigins: not an origin (scheme://host[:port]): ${o}`);
   }
   if ((c.tlsCert === null) !== (c.tlsKey === null)) throw ichError('ICH_E_CONFIG', 'TLS needs both tlsCert and tlsKey');
+  // DICOM TLS is mutual (as dcmtk and Orthanc default to): our certificate, and a CA to check theirs
+  const tlsUsers = [...(c.dicomTls ? ['dicomTls'] : []), ...c.forwardTo.filter((d) => d.tls).map((d) => `forwardTo tls:${d.aeTitle}@${d.host}:${d.port}`)];
+  for (const who of tlsUsers) {
+    if (c.tlsCert === null) throw ichError('ICH_E_CONFIG', `${who} needs tlsCert and tlsKey (our certificate)`);
+    if (c.dicomTlsCa === null) throw ichError('ICH_E_CONFIG', `${who} needs dicomTlsCa (the CA that peers' certificates chain to)`);
+  }
 }

@@ -9,6 +9,8 @@ export class ServeMetrics {
   instancesReceived = new Map<string, number>();
   instancesRefused = new Map<string, number>();
   associationsRefused = 0;
+  /** DICOM TLS handshakes that failed (no certificate, one not from our CA, plain DICOM on the TLS port). */
+  tlsHandshakesRefused = 0;
   jobsFinished = 0;
   jobsFailed = 0;
   jobRetries = 0;
@@ -47,6 +49,8 @@ export class ServeMetrics {
     for (const [code, n] of this.instancesRefused) out.push(`ichscan_instances_refused_total{code="${code}"} ${n}`);
     family('ichscan_associations_refused_total', 'counter', 'DICOM associations refused (calling AE not allowed)');
     out.push(`ichscan_associations_refused_total ${this.associationsRefused}`);
+    family('ichscan_dicom_tls_handshakes_refused_total', 'counter', 'DICOM TLS handshakes refused (no or untrusted peer certificate, not TLS)');
+    out.push(`ichscan_dicom_tls_handshakes_refused_total ${this.tlsHandshakesRefused}`);
     family('ichscan_queue_depth', 'gauge', 'Scoring jobs queued or running');
     out.push(`ichscan_queue_depth ${gauges.queueDepth}`);
     family('ichscan_studies', 'gauge', 'Studies by status');

@@ -12,6 +12,7 @@ import { openScorer, type OpenScorerOptions, type SeriesScorer } from '../infer/
 import type { ServeConfig } from './config.js';
 import { createServeContext, type ServeContext } from './context.js';
 import { startStoreScp, type StoreScpHandle } from './dimse/store-scp.js';
+import { readDicomTlsOptions } from './dimse/dicom-tls.js';
 import { buildApp } from './http/build-app.js';
 import type { LogLevel } from './log.js';
 import { JobRunner } from './pipeline/run-jobs.js';
@@ -39,6 +40,8 @@ export interface StartOptions {
 }
 
 export async function startService(config: ServeConfig, opts: StartOptions = {}): Promise<RunningService> {
+  // read before anything listens: a bad certificate path is a configuration error, not half a service
+  const dicomTls = config.dicomTls && config.dicomPort !== null ? readDicomTlsOptions(config, 'server') : undefined;
   const ctx = createServeContext(config, opts.logLevel ?? 'info', opts.tokens);
   // partial receives (and, embedded, result staging) left by a killed process are orphans; in Redis
   // mode workers stage results in the data dir too, so their folder is left alone
@@ -47,8 +50,8 @@ export async function startService(config: ServeConfig, opts: StartOptions = {})
   await app.listen({ port: config.httpPort, host: config.host });
   const httpPort = (app.server.address() as AddressInfo).port;
   let scp: StoreScpHandle | undefined;
-  if (config.dicomPort !== null) scp = startStoreScp(ctx, config.dicomPort, config.host);
-  ctx.log.info({ httpPort, dicomPort: config.dicomPort, host: config.host, ae: config.aeTitle }, 'listening');
+  if (config.dicomPort !== null) scp = startStoreScp(ctx, config.dicomPort, config.host, dicomTls);
+  ctx.log.info({ httpPort, dicomPort: config.dicomPort, dicomTls: dicomTls !== undefined, host: config.host, ae: config.aeTitle }, 'listening');
   let scorer: SeriesScorer | undefined;
   let runner: JobRunner | undefined;
   const retention = startRetention(ctx);

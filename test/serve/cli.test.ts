@@ -15,12 +15,15 @@ test('serve --help lists every flag of the issue; worker --help its own', async 
   assert.match(main.stdout, /worker\s+Score the jobs/);
 });
 
-test('serve without --data-dir, with a bad --forward-to or a missing token file: ICH_E_CONFIG; worker without --redis: usage', async () => {
+test('serve without --data-dir, with a bad --forward-to, --dicom-tls without a CA or a missing token file: ICH_E_CONFIG; worker without --redis: usage', async () => {
   const a = await runCliCaptured(['serve', '--token-file', 't']);
   assert.equal(a.code, 1);
   assert.match(a.stderr, /ICH_E_CONFIG.*--data-dir/);
   const b = await runCliCaptured(['serve', '--data-dir', 'd', '--token-file', 't', '--forward-to', 'PACS@nowhere']);
   assert.match(b.stderr, /ICH_E_CONFIG.*AE@host:port/);
+  const tls = await runCliCaptured(['serve', '--data-dir', 'd', '--token-file', 't', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--dicom-tls']);
+  assert.equal(tls.code, 1);
+  assert.match(tls.stderr, /ICH_E_CONFIG.*dicomTls needs dicomTlsCa/);
   const c = await runCliCaptured(['serve', '--data-dir', '/tmp/ichscan-cli-test-none', '--token-file', '/nonexistent/tokens', '--http-port', '0', '--dicom-port', '-1']);
   assert.equal(c.code, 1);
   assert.match(c.stderr, /ICH_E_CONFIG/);

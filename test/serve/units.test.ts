@@ -1,5 +1,5 @@
 /**
- * Pure parts of the service: config precedence and checks, token file and constant-time match,
+ * Pure parts of the service: config precedence and checks (DICOM TLS's included), token file and constant-time match,
  * multipart parsing, series selection with its reasons, and the embedded queue's state machine
  * (claim, crash recovery, retry back-off, failure with its code, one result row per study +
  * series + model version).
@@ -17,6 +17,8 @@ import type { InstanceHeader } from '../../src/serve/read-instance-header.js';
 import { ServeStore } from '../../src/serve/store/serve-store.js';
 import { isIchError } from '../../src/core/errors.js';
 import { hashUid } from '../../src/serve/phi.js';
+import { readDicomTlsOptions } from '../../src/serve/dimse/dicom-tls.js';
+import { destinationKey } from '../../src/serve/pipeline/forward-results.js';
 import { makeTempDir } from './serve-helpers.js';
 
 test('config: defaults ← file ← flags; unknown keys and bad values are ICH_E_CONFIG', () => {
@@ -35,6 +37,36 @@ test('config: defaults ← file ← flags; unknown keys and bad values are ICH_E
   assert.throws(() => resolveConfig({}, { dataDir: 'd', tokenFile: 't', maxAttempts: -1 }, dir), (e) => isIchError(e, 'ICH_E_CONFIG'));
   assert.throws(() => resolveConfig({}, { dataDir: 'd', tokenFile: 't', tlsCert: 'c.pem' }, dir), (e) => isIchError(e, 'ICH_E_CONFIG'));
   for (const bad of ['PACS', 'PACS@host', 'PACS@host:0', 'A@h:99999', '@h:1']) assert.throws(() => parseDestination(bad), (e) => isIchError(e, 'ICH_E_CONFIG'), bad);
+});
+
+test('DICOM TLS config: tls: destinations, mutual TLS needs our certificate and a CA, unreadable PEM is ICH_E_CONFIG naming the file', () => {
+  const dir = makeTempDir('config-tls');
+  assert.deepEqual(parseDestination('tls:PACS@pacs.example:2762'), { aeTitle: 'PACS', host: 'pacs.example', port: 2762, tls: true });
+  assert.deepEqual(parseDestination('PACS@pacs.example:104'), { aeTitle: 'PACS', host: 'pacs.example', port: 104 });
+  assert.equal(destinationKey(parseDestination('tls:PACS@h:2762')), 'tls:PACS@h:2762', 'a TLS and a plain delivery to one node are two rows');
+  assert.equal(destinationKey(parseDestination('PACS@h:104')), 'PACS@h:104', 'plain delivery rows keep their old names');
+  for (const bad of ['tls:PACS@host', 'tls:@h:1', 'tls:PACS@h:0']) assert.throws(() => parseDestination(bad), (e) => isIchError(e, 'ICH_E_CONFIG'), bad);
+  const base = { dataDir: 'd', tokenFile: 't' };
+  const pem = { tlsCert: 'me.crt', tlsKey: 'me.key' };
+  assert.throws(() => resolveConfig({}, { ...base, dicomTls: true, dicomTlsCa: 'ca.crt' }, dir), (e) => isIchError(e, 'ICH_E_CONFIG') && /tlsCert/.test(e.message));
+  assert.throws(() => resolveConfig({}, { ...base, ...pem, dicomTls: true }, dir), (e) => isIchError(e, 'ICH_E_CONFIG') && /dicomTlsCa/.test(e.message));
+  assert.throws(() => resolveConfig({}, { ...base, ...pem, forwardTo: [parseDestination('tls:P@h:1')] }, dir), (e) => isIchError(e, 'ICH_E_CONFIG') && /tls:P@h:1.*dicomTlsCa/.test(e.message));
+  const c = resolveConfig({}, { ...base, ...pem, dicomTls: true, dicomTlsCa: 'ca.crt' }, dir);
+  assert.equal(c.dicomTlsCa, join(dir, 'ca.crt'), 'PEM paths resolved against the working directory');
+  assert.equal(c.tlsCert, join(dir, 'me.crt'));
+  assert.throws(() => readDicomTlsOptions(c, 'server'), (e) => isIchError(e, 'ICH_E_CONFIG') && e.file === join(dir, 'me.key') && /ENOENT/.test(e.message));
+  for (const f of ['me.crt', 'me.key']) writeFileSync(join(dir, f), '-----BEGIN X-----\n');
+  writeFileSync(join(dir, 'ca.crt'), 'not a certificate');
+  assert.throws(() => readDicomTlsOptions(c, 'client'), (e) => isIchError(e, 'ICH_E_CONFIG') && e.file === join(dir, 'ca.crt') && /not PEM/.test(e.message));
+  writeFileSync(join(dir, 'ca.crt'), '-----BEGIN CERTIFICATE-----\n');
+  const server = readDicomTlsOptions(c, 'server');
+  assert.equal(server.minVersion, 'TLSv1.2', 'BCP 195: TLS 1.2 or later');
+  assert.equal(server.requestCert && server.rejectUnauthorized, true, 'the SCP requires a trusted peer certificate');
+  assert.equal(readDicomTlsOptions(c, 'client').requestCert, false);
+  // a config file may give a TLS destination as an object too
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({ ...base, ...pem, dicomTlsCa: 'ca.crt', forwardTo: [{ aeTitle: 'P', host: 'h', port: 2762, tls: true }, 'tls:Q@h:2763'] }));
+  assert.deepEqual(resolveConfig(readConfigFile(file), {}, dir).forwardTo.map(destinationKey), ['tls:P@h:2762', 'tls:Q@h:2763']);
 });
 
 test('tokens: bare = write, read: = read, comments ignored, wrong tokens match nothing', () => {

@@ -3,7 +3,9 @@
  * any) to our AE title; every storage SOP class in any transfer syntax ichscan decodes; each
  * dataset streamed to a temporary file behind a Part 10 header as its PDUs arrive (never held in
  * memory), then filed by `ingestInstance`. Refusals answer 0xA700 (out of resources: size and
- * count limits) or 0xC000 (cannot understand).
+ * count limits) or 0xC000 (cannot understand). With `tls` the port speaks DICOM TLS only
+ * (dicom-tls.ts): a sender without a certificate from our CA fails the handshake, counted and
+ * logged before any association exists.
  */
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -12,6 +14,7 @@ import { lookUpTransferSyntax } from '../../dicom/transfer-syntax.js';
 import { ingestInstance, tempInstancePath, type IngestContext } from '../ingest-instance.js';
 import { buildPart10Header } from './part10-meta.js';
 import { dimse } from './dimse-lib.js';
+import type { DicomTlsOptions } from './dicom-tls.js';
 
 const { Scp, Server, Dataset } = dimse;
 const { CEchoResponse, CStoreResponse } = dimse.responses;
@@ -59,7 +62,7 @@ export interface StoreScpHandle {
   close(): void;
 }
 
-export function startStoreScp(ctx: IngestContext, port: number, host: string): StoreScpHandle {
+export function startStoreScp(ctx: IngestContext, port: number, host: string, tls?: DicomTlsOptions): StoreScpHandle {
   const { config, metrics, log } = ctx;
   const writers = new WeakMap<object, InstanceFileWriter>();
 
@@ -142,8 +145,16 @@ export function startStoreScp(ctx: IngestContext, port: number, host: string): S
 
   const server = new Server(IchscanScp);
   server.on('networkError', () => log.warn({}, 'DICOM network error'));
-  // dcmjs-dimse 0.3.3 forwards a {port, host} object to net.Server.listen; its typings only take a number
-  (server.listen as unknown as (o: { port: number; host: string }) => void)({ port, host });
+  // dcmjs-dimse 0.3.3 forwards a {port, host} object to net/tls.Server.listen; its typings only take a number
+  (server.listen as unknown as (o: { port: number; host: string }, opts: { securityOptions?: DicomTlsOptions }) => void)({ port, host }, tls ? { securityOptions: tls } : {});
+  if (tls) {
+    // the tls.Server dcmjs-dimse made: a failed handshake never reaches an Scp, so count it here
+    const inner = (server as unknown as { server?: { on(ev: 'tlsClientError', fn: (e: Error) => void): void } }).server;
+    inner?.on('tlsClientError', (e) => {
+      metrics.tlsHandshakesRefused++;
+      log.warn({ reason: tlsRefusalReason(e) }, 'DICOM TLS handshake refused');
+    });
+  }
   return { close: () => server.close() };
 }
 
@@ -151,4 +162,11 @@ function ingestRefusedTooLarge(ctx: IngestContext, path: string): void {
   rmSync(path, { force: true });
   ctx.metrics.countRefused('ICH_E_TOO_LARGE');
   ctx.log.warn({ via: 'dimse', code: 'ICH_E_TOO_LARGE' }, 'instance refused');
+}
+
+/** A short, PHI-free reason for a refused handshake (OpenSSL's code where it gives one). */
+function tlsRefusalReason(e: Error): string {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  return /certificate/i.test(e.message) ? 'certificate' : 'handshake';
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { toIchError } from '../../core/errors.js';
 import type { DicomDestination, ServeConfig } from '../config.js';
 import { sendByCStore } from '../dimse/store-scu.js';
+import { readDicomTlsOptions } from '../dimse/dicom-tls.js';
 import type { ServeLog } from '../log.js';
 import type { ServeMetrics } from '../metrics.js';
 import { hashUid } from '../phi.js';
@@ -32,7 +33,7 @@ function webhookPayload(store: ServeStore, studyUid: string, filesJson: string):
 }
 
 export function destinationKey(d: DicomDestination): string {
-  return `${d.aeTitle}@${d.host}:${d.port}`;
+  return `${d.tls ? 'tls:' : ''}${d.aeTitle}@${d.host}:${d.port}`;
 }
 
 /** How one delivery is made, by its name in the deliveries table. */
@@ -71,7 +72,8 @@ export async function forwardDueResults(deps: ForwardDeps, now = Date.now()): Pr
     const files = (JSON.parse(result.files) as ResultFile[]).map((f) => join(config.dataDir, f.path));
     tried++;
     try {
-      if (dest.kind === 'cstore') await sendByCStore(dest.dest, config.aeTitle, files);
+      // the PEM files are read per delivery, so a renewed certificate is used without a restart
+      if (dest.kind === 'cstore') await sendByCStore(dest.dest, config.aeTitle, files, dest.dest.tls ? readDicomTlsOptions(config, 'client') : undefined);
       else if (dest.kind === 'stow') await sendByStow(dest.url, files);
       else await sendWebhook(dest.url, webhookPayload(store, row.study_uid, result.files));
       store.markDelivered(row.study_uid, row.destination, Date.now());
