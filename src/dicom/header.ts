@@ -8,6 +8,7 @@ import { ichError } from '../core/errors.js';
 import { asPatientId, asSeriesInstanceUid, asSopInstanceUid, asStudyInstanceUid } from '../core/ids.js';
 import type { CtMeta, RescaleSource } from './types.js';
 import { checkDimensions } from './limits.js';
+import { readContrastEvidence } from './contrast.js';
 
 const PIXEL_DATA = 'x7fe00010';
 const FLOAT_PIXEL_DATA = 'x7fe00008';
@@ -79,6 +80,8 @@ export function extractCtMeta(ds: DataSet, transferSyntaxUid: string, file: stri
     needsRsna12BitFix: needsRsna12BitFix(bitsStored, pixelRepresentation, rescale.intercept, modality),
   };
   if (rescale.perFrame) meta.perFrameRescale = rescale.perFrame;
+  const contrast = readContrastEvidence(ds);
+  if (contrast) meta.contrast = contrast;
   return meta;
 }
 

@@ -50,6 +50,8 @@ export interface CtMeta {
    * different values per frame (then `rescaleSlope`/`rescaleIntercept` are frame 0's).
    */
   perFrameRescale?: { slope: number; intercept: number }[];
+  /** Why the header says contrast was given (contrast.ts), e.g. `ContrastBolusAgent "ISOVUE300/100"`; absent = no evidence. */
+  contrast?: string;
 }
 
 /** Raw stored values of all frames, frame-major: index = f * rows * columns + y * columns + x. */

@@ -30,6 +30,8 @@ export interface SeriesPrediction {
   verdict: Verdict;
   /** Where and how much (only when prediction was asked to localise). */
   localisation?: LocalisationSummary;
+  /** Why the header says this series is contrast-enhanced (dicom/contrast.ts); absent = no evidence. */
+  contrast?: string;
 }
 
 export interface StudyPrediction {
@@ -46,6 +48,8 @@ export interface StudyPrediction {
   keyImages?: KeyImage[];
   /** Subtypes the masks located (volume > 0), largest first; the classifier's own list is verdict.subtypesPresent. */
   subtypesLocated?: SeriesLocalisation['subtypesLocated'];
+  /** What a reader must know before trusting the verdict (e.g. it comes from a contrast-enhanced series); empty = nothing. */
+  warnings: string[];
 }
 
 /** A key slice rendered for people: the overlay (RGB, legend below) and the slice's image id. */
@@ -181,6 +185,8 @@ export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, fa
   });
   const thresholds = Object.fromEntries(SUBTYPES.map((s) => [s, thresholdOf(scorer.card, s)])) as Record<Subtype, number>;
   const prediction: SeriesPrediction = { studyInstanceUid: group.studyInstanceUid, seriesInstanceUid: group.seriesInstanceUid, slices, verdict: computeVerdict(slices, thresholds, studyThresholdOf(scorer.card)) };
+  const contrast = kept.find((r) => r.meta.contrast)?.meta.contrast;
+  if (contrast) prediction.contrast = contrast;
   if (!localise) return prediction;
   const params = typeof opts.localise === 'object' ? opts.localise : DEFAULT_BLEED_MASK_PARAMS;
   const inputs: LocaliseSliceInput[] = kept.map((ref, i) => ({
@@ -268,10 +274,19 @@ export async function predictPlanned(scorer: SeriesScorer, series: readonly Seri
 
 type SeriesWithMaps = SeriesPrediction & { [LOCALISED]?: LocalisedSeries };
 
-/** A study from its series: the verdict (and localisation) of the series with the highest P(any). */
+/** The warning a verdict from an enhanced series carries. */
+export function contrastWarning(evidence: string): string {
+  return `contrast-enhanced series (${evidence}): the model reads non-contrast head CT; enhancing vessels, venous sinuses and dura can read as blood`;
+}
+
+/**
+ * A study from its series: the verdict (and localisation) of the series with the highest P(any)
+ * among its non-contrast series; of all series (with a warning) only when every one is enhanced.
+ */
 function assembleStudy(studyInstanceUid: string, list: SeriesPrediction[]): StudyPrediction {
-  const top = list.reduce((a, b) => (b.verdict.anyProbability > a.verdict.anyProbability ? b : a));
-  const study: StudyPrediction = { studyInstanceUid, verdict: top.verdict, series: list };
+  const plain = list.filter((x) => !x.contrast);
+  const top = (plain.length > 0 ? plain : list).reduce((a, b) => (b.verdict.anyProbability > a.verdict.anyProbability ? b : a));
+  const study: StudyPrediction = { studyInstanceUid, verdict: top.verdict, series: list, warnings: top.contrast ? [contrastWarning(top.contrast)] : [] };
   const loc = top.localisation;
   if (loc) {
     const vol = loc.volumeMl;

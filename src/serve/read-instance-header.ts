@@ -1,7 +1,7 @@
 /**
  * The attributes the service needs of a received instance, read from the file's first 256 KiB
  * (header only, pixel data never touched): UIDs to file it, what series selection looks at
- * (modality, SOP class, ImageType, orientation, thickness, kernel, description), and what QIDO-RS
+ * (modality, SOP class, ImageType, orientation, thickness, kernel, description, contrast), and what QIDO-RS
  * and the worklist answer with (patient, study and series attributes, image size). Text in
  * ISO_IR 192 (UTF-8) is decoded as UTF-8, anything else as Latin-1.
  */
@@ -9,6 +9,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { DataSet } from 'dicom-parser';
 import { ichError } from '../core/errors.js';
 import { parseDataSet } from '../dicom/parse.js';
+import { readContrastEvidence } from '../dicom/contrast.js';
 
 export interface InstanceHeader {
   studyUid: string;
@@ -26,6 +27,8 @@ export interface InstanceHeader {
   seriesDescription: string;
   /** Manufacturer (0008,0070): `ichscan` on the results ichscan writes. */
   manufacturer: string;
+  /** Why the header says contrast was given (dicom/contrast.ts); absent = no evidence (and on rows recorded before it was read). */
+  contrast?: string;
 }
 
 /** What QIDO-RS and the worklist answer with, recorded with the header (rows recorded before they were added lack them). */
@@ -91,6 +94,7 @@ export function readInstanceHeader(file: string): RecordedHeader {
   if (!studyUid || !seriesUid || !sopUid) throw ichError('ICH_E_BAD_TAG', 'StudyInstanceUID, SeriesInstanceUID and SOPInstanceUID are required');
   const orientation = numbers(ds, 'x00200037');
   const thickness = numbers(ds, 'x00180050');
+  const contrast = readContrastEvidence(ds);
   return {
     studyUid,
     seriesUid,
@@ -103,6 +107,7 @@ export function readInstanceHeader(file: string): RecordedHeader {
     convolutionKernel: text(ds, 'x00181210'),
     seriesDescription: text(ds, 'x0008103e'),
     manufacturer: text(ds, 'x00080070'),
+    ...(contrast ? { contrast } : {}),
     ...readQueryAttributes(ds),
   };
 }

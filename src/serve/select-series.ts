@@ -1,6 +1,7 @@
 /**
  * Which series of a complete study gets scored: CT, axial, ORIGINAL, ≥ 10 slices, slice thickness
- * ≤ 5 mm, not a scout/localizer, dose report or other non-image object; among those, brain /
+ * ≤ 5 mm, not a scout/localizer, dose report or other non-image object; among those, non-contrast
+ * before contrast-enhanced (dicom/contrast.ts: the model reads non-contrast CT), then brain /
  * soft-tissue kernels before unknown ones before bone/sharp ones, then the most slices. Every
  * series not chosen gets the reason, shown in `GET /api/studies/:uid`.
  */
@@ -14,7 +15,8 @@ export interface SkippedSeries {
 }
 
 export interface SeriesSelection {
-  chosen: { seriesInstanceUid: string; instances: number } | undefined;
+  /** `contrast`: the chosen series is enhanced (every eligible one was): why the header says so. */
+  chosen: { seriesInstanceUid: string; instances: number; contrast?: string } | undefined;
   skipped: SkippedSeries[];
 }
 
@@ -67,19 +69,25 @@ export function selectSeries(headers: readonly InstanceHeader[]): SeriesSelectio
   const bySeries = new Map<string, InstanceHeader[]>();
   for (const h of headers) bySeries.set(h.seriesUid, [...(bySeries.get(h.seriesUid) ?? []), h]);
   const skipped: SkippedSeries[] = [];
-  const eligible: { uid: string; list: InstanceHeader[]; rank: number }[] = [];
+  const eligible: { uid: string; list: InstanceHeader[]; rank: number; contrast: string | undefined }[] = [];
   for (const [uid, list] of bySeries) {
     const reason = rejectReason(list);
     const first = list[0] as InstanceHeader;
     if (reason) skipped.push({ seriesInstanceUid: uid, instances: list.length, description: first.seriesDescription, reason });
-    else eligible.push({ uid, list, rank: kernelRank(first.convolutionKernel) });
+    else eligible.push({ uid, list, rank: kernelRank(first.convolutionKernel), contrast: list.find((h) => h.contrast)?.contrast });
   }
-  eligible.sort((a, b) => a.rank - b.rank || b.list.length - a.list.length || (a.uid < b.uid ? -1 : 1));
+  const enhanced = (e: { contrast: string | undefined }): number => (e.contrast ? 1 : 0);
+  eligible.sort((a, b) => enhanced(a) - enhanced(b) || a.rank - b.rank || b.list.length - a.list.length || (a.uid < b.uid ? -1 : 1));
   const [best, ...rest] = eligible;
   for (const e of rest) {
     const kernel = (e.list[0] as InstanceHeader).convolutionKernel;
-    const why = best && e.rank > best.rank ? `${kernel || 'unknown'} kernel; a softer-kernel series was chosen` : 'another eligible series was chosen (softer kernel or more slices)';
+    const why =
+      best && e.contrast && !best.contrast
+        ? `contrast-enhanced (${e.contrast}); a non-contrast series was chosen`
+        : best && e.rank > best.rank
+          ? `${kernel || 'unknown'} kernel; a softer-kernel series was chosen`
+          : 'another eligible series was chosen (softer kernel or more slices)';
     skipped.push({ seriesInstanceUid: e.uid, instances: e.list.length, description: (e.list[0] as InstanceHeader).seriesDescription, reason: why });
   }
-  return { chosen: best ? { seriesInstanceUid: best.uid, instances: best.list.length } : undefined, skipped };
+  return { chosen: best ? { seriesInstanceUid: best.uid, instances: best.list.length, ...(best.contrast ? { contrast: best.contrast } : {}) } : undefined, skipped };
 }

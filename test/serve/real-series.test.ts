@@ -1,6 +1,7 @@
 /**
  * Real studies the service has never seen (../shared/data; skipped where absent, failing under
- * CI=true): the CQ500 0.625 mm series (238 slices, JPEG Lossless SV1) by dcmtk storescu `-xs`, the
+ * CI=true): the CQ500 0.625 mm series (238 slices, JPEG Lossless SV1; contrast-enhanced, so scored
+ * with the warning) by dcmtk storescu `-xs`, the
  * single CQ500-CT-1 slice (refused by series selection with its reason) and a whole RSNA series
  * (RSNA `ID_…` UIDs, no SOP Class UID, so storescu refuses it: sent by STOW-RS).
  */
@@ -41,6 +42,9 @@ test('real CQ500 (JPEG Lossless, 238 slices) and RSNA series: scored; a one-slic
     const threshold = studyThresholdOf(readModelCard(join(packageModelsDir(), 'default')));
     assert.ok(typeof thin?.anyProbability === 'number' && thin.anyProbability > 0 && thin.anyProbability < 1, String(thin?.anyProbability));
     assert.equal(thin?.flagged, (thin?.anyProbability as number) >= threshold);
+    // CT-0's series is contrast-enhanced ("4cc sec 150cc D3D on"): the only one of its study, so it is scored, with the warning
+    const thinDetail = (await getJson(http, `/api/studies/${thin?.studyInstanceUid}`)) as { warnings: string[] };
+    assert.deepEqual(thinDetail.warnings, ['contrast-enhanced series (SeriesDescription "4cc sec 150cc D3D on"): the model reads non-contrast head CT; enhancing vessels, venous sinuses and dura can read as blood']);
     const one = byCount.get(1);
     assert.equal(one?.status, 'failed');
     assert.equal(one?.error?.code, 'ICH_E_NO_SERIES');
@@ -49,8 +53,9 @@ test('real CQ500 (JPEG Lossless, 238 slices) and RSNA series: scored; a one-slic
     const r = byCount.get(rsna.length);
     assert.equal(r?.status, 'done');
     assert.match(r?.studyInstanceUid ?? '', /^ID_/);
-    const detail = (await getJson(http, `/api/studies/${r?.studyInstanceUid}`)) as { slices: unknown[]; results: { kind: string }[] };
+    const detail = (await getJson(http, `/api/studies/${r?.studyInstanceUid}`)) as { slices: unknown[]; results: { kind: string }[]; warnings: string[] };
     assert.equal(detail.slices.length, rsna.length);
+    assert.deepEqual(detail.warnings, [], 'RSNA series are non-contrast');
     assert.ok(detail.results.some((x) => x.kind === 'sr'));
   } finally {
     serve.kill('SIGTERM');

@@ -1,6 +1,6 @@
 /**
  * Pure parts of the service: config precedence and checks (DICOM TLS's included), token file and constant-time match,
- * multipart parsing, series selection with its reasons, and the embedded queue's state machine
+ * multipart parsing, series selection with its reasons (contrast-enhanced last), and the embedded queue's state machine
  * (claim, crash recovery, retry back-off, failure with its code, one result row per study +
  * series + model version).
  */
@@ -149,6 +149,18 @@ test('series selection: soft-tissue axial ORIGINAL CT chosen; every other series
   // only a bone series: it is scored
   assert.equal(selectSeries(series('bone', 30, { convolutionKernel: 'BONE' })).chosen?.seriesInstanceUid, 'bone');
   assert.equal(selectSeries(series('few', 3)).chosen, undefined);
+});
+
+test('series selection: a non-contrast series before an enhanced one, whatever their kernels and sizes; enhanced alone is scored and says so', () => {
+  const cta = { contrast: 'SeriesDescription "CTA HEAD"', seriesDescription: 'CTA HEAD' };
+  const sel = selectSeries([...series('cta', 200, cta), ...series('plain-bone', 30, { convolutionKernel: 'H70h' })]);
+  assert.equal(sel.chosen?.seriesInstanceUid, 'plain-bone');
+  assert.equal(sel.chosen?.contrast, undefined);
+  assert.match(sel.skipped.find((s) => s.seriesInstanceUid === 'cta')?.reason ?? '', /^contrast-enhanced \(SeriesDescription "CTA HEAD"\); a non-contrast series was chosen$/);
+  const only = selectSeries([...series('cta', 200, cta), ...series('cta-bone', 200, { ...cta, convolutionKernel: 'BONE' })]);
+  assert.equal(only.chosen?.seriesInstanceUid, 'cta');
+  assert.equal(only.chosen?.contrast, cta.contrast);
+  assert.match(only.skipped[0]?.reason ?? '', /softer-kernel/);
 });
 
 test('embedded queue: stable → queued → claimed; crash recovery; retry back-off; failure keeps the code; one result row', () => {

@@ -23,6 +23,7 @@ function formatStudy(s: StudyPrediction): string {
   const v = s.verdict;
   const lines = [
     `study ${s.studyInstanceUid}: ${v.positive ? 'HEMORRHAGE LIKELY' : 'no hemorrhage found'} — P(any) ${v.anyProbability.toFixed(3)} (study threshold ${v.studyThreshold})`,
+    ...s.warnings.map((w) => `  WARNING: ${w}`),
   ];
   if (v.subtypesPresent.length) lines.push(`  subtypes: ${v.subtypesPresent.map((t) => `${t} ${v.probabilities[t].toFixed(3)}`).join(', ')}`);
   if (v.bleedRange) {
@@ -41,7 +42,7 @@ function formatStudy(s: StudyPrediction): string {
     lines.push(`  key images: ${(s.keyImages ?? []).map((k) => `#${k.index} (${k.reasons.join(', ')}; ${k.areaMm2.toFixed(0)} mm², P(any) ${k.any.toFixed(3)})`).join('; ') || 'none'}`);
   }
   for (const ser of s.series) {
-    lines.push(`  series ${ser.seriesInstanceUid} (${ser.slices.length} slices)`);
+    lines.push(`  series ${ser.seriesInstanceUid} (${ser.slices.length} slices${ser.contrast ? `; contrast-enhanced: ${ser.contrast}${ser.verdict === v ? '' : ', not used for the verdict'}` : ''})`);
     lines.push(`    ${'#'.padStart(4)} ${'z mm'.padStart(8)} ${SUBTYPES.map((t) => t.slice(0, 8).padStart(9)).join('')}`);
     for (const sl of ser.slices) {
       lines.push(`    ${String(sl.index).padStart(4)} ${(sl.z === null ? '-' : sl.z.toFixed(1)).padStart(8)} ${SUBTYPES.map((t) => sl.probabilities[t].toFixed(3).padStart(9)).join('')}`);

@@ -1,6 +1,6 @@
 /**
  * Store rows → the API's JSON: a worklist entry per study and a study's detail (per-slice
- * probabilities, volume, key slices, result UIDs, deliveries, skipped series). Times are ISO 8601 UTC.
+ * probabilities, volume, key slices, warnings, result UIDs, deliveries, skipped series). Times are ISO 8601 UTC.
  */
 import type { ResultFile, ResultSummary } from '../pipeline/score-study.js';
 import type { SkippedSeries } from '../select-series.js';
@@ -65,6 +65,7 @@ export function toStudyDetail(store: ServeStore, r: StudyRow): Record<string, un
     keyImages: summary?.keyImages ?? [],
     slices: sortSlicesByZ(summary?.slices ?? []),
     sliceFailures: summary?.sliceFailures ?? [],
+    warnings: summary?.warnings ?? [],
     results: files.map((f) => ({ kind: f.kind, sopInstanceUid: f.sopInstanceUid, seriesInstanceUid: f.seriesInstanceUid })),
     resultUpdatedAt: result ? iso(result.updated_at) : null,
     deliveries: store.deliveriesOf(r.study_uid).map(toDelivery),

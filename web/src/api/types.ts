@@ -40,4 +40,6 @@ export interface StudyDetail extends WorklistEntry {
   keySlices: { index: number; z: number | null; any: number }[];
   slices: SliceScore[];
   results: { kind: string; sopInstanceUid: string; seriesInstanceUid: string }[];
+  /** What the reader must know before trusting the verdict (e.g. a contrast-enhanced series); absent from older servers. */
+  warnings?: string[];
 }

@@ -1,5 +1,5 @@
 /**
- * The study view's side panel pieces: the verdict card (flag, P(any), subtype badges, volume per
+ * The study view's side panel pieces: the verdict card (flag, P(any), warnings, subtype badges, volume per
  * subtype, model name and version), window presets, overlay controls with the legend.
  */
 import type { StudyDetail, Subtype } from '../api/types.js';
@@ -24,6 +24,7 @@ export function renderVerdictCard(d: StudyDetail): HTMLElement {
     'section',
     { class: 'card verdict' },
     el('div', { class: 'verdict-top' }, flag, el('div', { class: 'pany' }, el('span', { class: 'muted small' }, 'P(any)'), el('strong', { id: 'verdict-pany' }, formatProbability(d.anyProbability)))),
+    ...(d.warnings?.length ? [el('div', { class: 'warning', id: 'verdict-warnings', role: 'alert' }, ...d.warnings.map((w) => el('p', {}, `⚠ ${w}`)))] : []),
     badges,
     vol,
     el('dl', { class: 'facts' }, el('dt', {}, 'Model'), el('dd', { id: 'model-name' }, model ? `${model.name} ${model.version}` : '–'), el('dt', {}, 'Patient'), el('dd', {}, [formatAge(d.patient?.age), d.patient?.sex].filter(Boolean).join(' / ') || '–'), el('dt', {}, 'Arrived'), el('dd', {}, formatTime(d.times.arrived)), el('dt', {}, 'Scored'), el('dd', {}, formatTime(d.times.finished))),
