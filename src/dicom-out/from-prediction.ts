@@ -51,5 +51,6 @@ export function toResultStudy(study: StudyPrediction, top: LocalisedSeries, keyI
     zExtentMm: z && z.fromMm !== null && z.toMm !== null ? { from: z.fromMm, to: z.toMm } : null,
     keyImages: study.verdict.positive ? keyImages.map((k) => ({ sliceIndex: k.sliceIndex, rgb: k.rgb })) : [],
     model: { name: model.name, version: model.version },
+    ...(study.warnings.length ? { warnings: study.warnings } : {}),
   };
 }

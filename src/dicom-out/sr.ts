@@ -117,7 +117,8 @@ function subtypeGroup(study: ResultStudy, subtype: HemorrhageSubtype, inputs: Sr
 
 function disclaimer(study: ResultStudy, p: Producer): string {
   const verdict = study.verdict.positive ? 'Intracranial hemorrhage detected' : 'No intracranial hemorrhage detected';
-  return `${NOT_FOR_DIAGNOSTIC_USE}. ${verdict} (P(any) = ${study.verdict.anyProbability.toFixed(3)}) by ${p.model.name} ${p.model.version} (${MANUFACTURER} ${p.softwareVersion}); an automated result, not reviewed by a physician.`;
+  const warnings = (study.warnings ?? []).map((w) => ` Warning: ${w}.`).join('');
+  return `${NOT_FOR_DIAGNOSTIC_USE}. ${verdict} (P(any) = ${study.verdict.anyProbability.toFixed(3)}) by ${p.model.name} ${p.model.version} (${MANUFACTURER} ${p.softwareVersion}); an automated result, not reviewed by a physician.${warnings}`;
 }
 
 /** The SR dataset (without file meta). */

@@ -36,6 +36,8 @@ export interface ResultStudy {
   /** Key slices (index into `slices`) with the overlay burned in: HWC RGB, any size. */
   keyImages: { sliceIndex: number; rgb: Image<'uint8'> }[];
   model: { name: string; version: string };
+  /** The study's warnings (predict's `warnings`, e.g. a contrast-enhanced series), written into the SR's comment; absent = none. */
+  warnings?: readonly string[];
 }
 
 export interface DicomResultOptions {

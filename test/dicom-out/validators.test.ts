@@ -2,7 +2,8 @@
  * The third-party checkers on everything dicom-out writes: dciodvfy (dicom3tools) reports no
  * error for any file (warnings are counted and printed), dsrdump (dcmtk) reads the SR and KOS
  * without complaint. A bleeding study (SR, SEG, SC ×3, KO), a clean one, and one the classifier
- * calls positive with nothing segmented (SR groups without SEG references).
+ * calls positive with nothing segmented (SR groups without SEG references), and a bleeding one
+ * with a warning (contrast-enhanced series) in the SR's comment.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,14 +15,17 @@ import { buildResultStudy, makeTempDir, readStudyUids, requireTool, UID_ROOT, wr
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 
-type Label = 'bleeding' | 'clean' | 'classified-only';
+type Label = 'bleeding' | 'clean' | 'classified-only' | 'warned';
+
+/** `warned`: a bleeding study whose verdict came from a contrast-enhanced series (the SR's comment carries the warning). */
+const WARNING = 'contrast-enhanced series (ContrastBolusAgent "ISOVUE300/100"): the model reads non-contrast head CT; enhancing vessels, venous sinuses and dura can read as blood';
 
 /** `classified-only`: the verdict says hemorrhage but nothing was segmented (SR groups without a SEG). */
 async function writeFixture(dir: string, label: Label): Promise<DicomResults> {
   const src = writeSourceStudy(join(dir), 11, label === 'clean' ? 0 : 2);
   const uids = readStudyUids(src.files[0] as string);
   const study = buildResultStudy(src, uids.study, uids.series);
-  const final = label === 'classified-only' ? { ...study, slices: study.slices.map((s) => ({ ...s, labels: new Uint8Array(s.labels.length) })) } : study;
+  const final = label === 'classified-only' ? { ...study, slices: study.slices.map((s) => ({ ...s, labels: new Uint8Array(s.labels.length) })) } : label === 'warned' ? { ...study, warnings: [WARNING] } : study;
   return writeDicomResults(final, { outDir: join(dir, 'out'), uidRoot: UID_ROOT, softwareVersion: '0.1.0', now: NOW });
 }
 
@@ -31,14 +35,14 @@ function dciodvfy(file: string): { errors: string[]; warnings: string[]; iod: st
   return { errors: lines.filter((l) => /^Error/.test(l)), warnings: lines.filter((l) => /^Warning/.test(l)), iod: lines.find((l) => !/^(Error|Warning)/.test(l)) ?? '' };
 }
 
-for (const label of ['bleeding', 'clean', 'classified-only'] as const) {
+for (const label of ['bleeding', 'clean', 'classified-only', 'warned'] as const) {
   test(`dciodvfy: no errors and no warnings on every object of a ${label} study; dsrdump reads SR and KOS`, async (t) => {
     if (!requireTool('dciodvfy', ['-help'], t, 'dicom3tools') || !requireTool('dsrdump', ['--version'], t, 'dcmtk')) return;
     const dir = makeTempDir(`validators-${label}`);
     try {
       const written = await writeFixture(dir, label);
       const kinds = written.files.map((f) => f.kind).sort();
-      assert.deepEqual(kinds, label === 'bleeding' ? ['kos', 'sc', 'sc', 'sc', 'seg', 'sr'] : ['kos', 'sc', 'sc', 'sc', 'sr']);
+      assert.deepEqual(kinds, label === 'bleeding' || label === 'warned' ? ['kos', 'sc', 'sc', 'sc', 'seg', 'sr'] : ['kos', 'sc', 'sc', 'sc', 'sr']);
       const expectedIod = { sr: 'Comprehensive3DSR', seg: 'Segmentation', sc: 'SCImage', kos: 'KeyObjectSelectionDocument' };
       for (const f of written.files) {
         const v = dciodvfy(f.path);
@@ -57,6 +61,10 @@ for (const label of ['bleeding', 'clean', 'classified-only'] as const) {
             assert.match(d.stdout, /Verification Flag\s+: UNVERIFIED/);
             assert.match(d.stdout, /Completion Flag\s+: COMPLETE/);
             assert.match(d.stdout, new RegExp(`"Intracranial hemorrhage"\\)=\\(${label === 'clean' ? '272519000,SCT,"Absent"' : '52101004,SCT,"Present"'}\\)`));
+            // the comment in full (dsrdump shortens long text by default)
+            const full = spawnSync('dsrdump', ['+Pl', f.path], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+            if (label === 'warned') assert.ok(full.includes(`Warning: ${WARNING}.`), 'the warning in the SR comment');
+            else assert.doesNotMatch(full, /Warning: /);
           }
         }
       }

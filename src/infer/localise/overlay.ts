@@ -1,8 +1,8 @@
 /**
  * Key-image overlays made for a person to look at: the slice in the brain window (L40 W80) at the
  * source's resolution, each subtype's bleed outlined in its colour over a light tint, and a
- * legend panel below the image (subtypes with their volumes, slice position, P(any), model, and
- * "not for diagnostic use"). RGB HWC uint8.
+ * legend panel below the image (a warning when there is one, subtypes with their volumes, slice
+ * position, P(any), model, and "not for diagnostic use"). RGB HWC uint8.
  */
 import { HEMORRHAGE_SUBTYPES } from '../../core/subtypes.js';
 import type { Image, Plane } from '../../core/tensor.js';
@@ -27,7 +27,12 @@ export interface OverlayText {
   anyProbability: number;
   volumeMl: VolumeRecord | null;
   model: string;
+  /** Warning lines (amber, above the rest), e.g. for a contrast-enhanced series; ≤ 42 characters each to fit 256 / 512 columns. */
+  warning?: readonly string[];
 }
+
+/** The overlay's lines for a verdict from a contrast-enhanced series (the full text is in the SR and --json). */
+export const CONTRAST_OVERLAY_WARNING = ['WARNING: CONTRAST-ENHANCED SERIES', 'THE MODEL READS NON-CONTRAST CT'] as const;
 
 /** The slice in the brain window as RGB (grey). */
 export function renderBrainWindow(hu: Plane): Image<'uint8'> {
@@ -69,13 +74,18 @@ export function renderOverlay(hu: Plane, labels: Uint8Array, text: OverlayText):
   }
   const line = (GLYPH_HEIGHT + 4) * scale;
   const pad = 4 * scale;
-  const legendLines = 3 + Math.max(1, present.length);
+  const warning = text.warning ?? [];
+  const legendLines = 3 + Math.max(1, present.length) + warning.length;
   const panel = legendLines * line + 2 * pad;
   const out: Image<'uint8'> = { dtype: 'uint8', data: new Uint8Array((rows + panel) * cols * 3), shape: [rows + panel, cols, 3] };
   out.data.set(base.data);
   fillRect(out, 0, rows, cols, panel, [24, 24, 28]);
   let y = rows + pad;
   const white: Rgb = [235, 235, 235];
+  for (const w of warning) {
+    drawText(out, w, pad, y, [255, 210, 60], scale);
+    y += line;
+  }
   drawText(out, `P(any) ${text.anyProbability.toFixed(3)}  ${text.position}`, pad, y, white, scale);
   y += line;
   if (present.length === 0) {

@@ -9,7 +9,8 @@ import { computeBleedMask, DEFAULT_BLEED_MASK_PARAMS, dilateMask } from '../../.
 import { createRng } from '../../../src/core/random.js';
 import { computeEdgeDistance, labelRegions } from '../../../src/infer/localise/regions.js';
 import { labelComponents } from '../../../src/preprocess/morphology.js';
-import { renderOverlay, SUBTYPE_COLOURS } from '../../../src/infer/localise/overlay.js';
+import { CONTRAST_OVERLAY_WARNING, renderOverlay, SUBTYPE_COLOURS } from '../../../src/infer/localise/overlay.js';
+import { GLYPH_HEIGHT } from '../../../src/preprocess/draw.js';
 import type { Plane } from '../../../src/core/tensor.js';
 
 const R = 64; // source size
@@ -84,6 +85,14 @@ test('overlay: outline in the subtype colour on the region, brain window elsewhe
   const g = px(20, 20);
   assert.ok(g[0] === g[1] && g[1] === g[2], 'brain stays grey away from the bleed');
   assert.equal(g[0], Math.round(255 * ((30 - 0) / 80)), 'brain window L40 W80: 30 HU → 96');
+  // a warning (contrast-enhanced series) adds its lines at the top of the legend, in the banner's yellow; the image is unchanged
+  const warned = renderOverlay(hu, labels, { position: 'slice 1/1', anyProbability: 0.5, volumeMl: null, model: 'test', warning: CONTRAST_OVERLAY_WARNING });
+  assert.equal(warned.shape[0], img.shape[0] + CONTRAST_OVERLAY_WARNING.length * (GLYPH_HEIGHT + 4));
+  assert.deepEqual(warned.data.subarray(0, R * R * 3), img.data.subarray(0, R * R * 3));
+  let yellow = 0;
+  for (let y = R + 4; y < R + 4 + GLYPH_HEIGHT; y++) for (let x = 0; x < R; x++) if (warned.data[(y * R + x) * 3] === 255 && warned.data[(y * R + x) * 3 + 1] === 210) yellow++;
+  assert.ok(yellow > 20, `the first legend line is the warning (${yellow} yellow pixels)`);
+  for (const line of CONTRAST_OVERLAY_WARNING) assert.ok(line.length <= 42, `"${line}" fits 256 columns at scale 1 and 512 at scale 2`);
 });
 
 test('dilateMask = the square-window maximum (outside the image = 0), r = 0..4', () => {
