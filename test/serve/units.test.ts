@@ -19,6 +19,7 @@ import { isIchError } from '../../src/core/errors.js';
 import { hashUid } from '../../src/serve/phi.js';
 import { readDicomTlsOptions } from '../../src/serve/dimse/dicom-tls.js';
 import { destinationKey } from '../../src/serve/pipeline/forward-results.js';
+import { toWorklistEntry } from '../../src/serve/http/study-view.js';
 import { makeTempDir } from './serve-helpers.js';
 
 test('config: defaults ← file ← flags; unknown keys and bad values are ICH_E_CONFIG', () => {
@@ -215,6 +216,32 @@ test('embedded queue: stable → queued → claimed; crash recovery; retry back-
     assert.equal(store.dueDeliveries(120).length, 0);
     store.markDelivered('A', 'PACS@h:1', 200);
     assert.equal(store.deliveriesOf('A')[0]?.state, 'delivered');
+  } finally {
+    store.close();
+  }
+});
+
+test("warnings column: a finished study keeps its result's warnings for the worklist; a data dir from before the column gets it on open", () => {
+  const file = join(makeTempDir('warnings-col'), 'q.db');
+  let store = new ServeStore(file);
+  try {
+    store.recordInstance({ sop_uid: 'a1', study_uid: 'A', series_uid: 's', path: '/x', bytes: 1, header: {} }, 1000);
+    // as an older release left it: no warnings column, a study finished without one
+    store.db.exec('ALTER TABLE studies DROP COLUMN warnings');
+    store.db.prepare("UPDATE studies SET status = 'done', flagged = 0, any_probability = 0.1, subtypes = '[]' WHERE study_uid = 'A'").run();
+  } finally {
+    store.close();
+  }
+  store = new ServeStore(file);
+  try {
+    const row = store.study('A');
+    assert.ok(row && 'warnings' in row, 'the column is added when an older file is opened');
+    assert.deepEqual(toWorklistEntry(row).warnings, [], 'an old row shows no warning');
+    store.recordInstance({ sop_uid: 'b1', study_uid: 'B', series_uid: 's', path: '/y', bytes: 1, header: {} }, 2000);
+    store.queueStableStudies(5000, 1000);
+    store.claimJob(5000);
+    store.finishJob('B', { seriesUid: 's', flagged: true, anyProbability: 0.7, subtypes: [], volumeMl: 1, warnings: ['contrast-enhanced series (x)'] }, 5100);
+    assert.deepEqual(toWorklistEntry(store.study('B') as NonNullable<ReturnType<typeof store.study>>).warnings, ['contrast-enhanced series (x)']);
   } finally {
     store.close();
   }

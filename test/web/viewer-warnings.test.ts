@@ -1,8 +1,9 @@
 /**
- * The viewer shows a study's warnings on the verdict card, in Debian chromium: a synthetic study
+ * The viewer shows a study's warnings — a caution mark on its worklist row, the text on the verdict
+ * card — in Debian chromium: a synthetic study
  * made "contrast-enhanced" by dcmtk's dcmodify (ContrastBolusAgent set) is the only series of its
  * study, so the service scores it and says so; a plain study shows no warning.
- * Screenshot: test-artifacts/viewer/contrast-warning.png.
+ * Screenshots: test-artifacts/viewer/contrast-worklist.png, contrast-warning.png.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { makeSynthStudies, makeTempDir, READ_TOKEN } from '../serve/serve-helpers.js';
 import { artifactsDir, getApi, groupByStudy, launchChromium, requireChromium, startViewerService, stowFiles, waitScored } from './viewer-helpers.js';
 
-test('viewer: a contrast-enhanced study carries its warning on the verdict card; a plain one none', { timeout: 240_000 }, async (t) => {
+test('viewer: a contrast-enhanced study carries its warning on the worklist and the verdict card; a plain one none', { timeout: 240_000 }, async (t) => {
   if (!requireChromium(t)) return;
   if (spawnSync('sh', ['-c', 'command -v dcmodify']).status !== 0) {
     if (process.env['CI'] === 'true') throw new Error('dcmodify (dcmtk) missing but CI=true');
@@ -30,13 +31,22 @@ test('viewer: a contrast-enhanced study carries its warning on the verdict card;
     const detail = await getApi<{ warnings: string[] }>(svc.httpPort, `/api/studies/${enhancedUid}`);
     assert.equal(detail.warnings.length, 1);
     assert.match(detail.warnings[0] ?? '', /^contrast-enhanced series \(ContrastBolusAgent "ISOVUE300\/100"\)/);
+    const list = await getApi<{ studies: { studyInstanceUid: string; warnings: string[] }[] }>(svc.httpPort, '/api/worklist');
+    assert.deepEqual(list.studies.find((s) => s.studyInstanceUid === enhancedUid)?.warnings, detail.warnings, 'the worklist entry carries them too');
+    assert.deepEqual(list.studies.find((s) => s.studyInstanceUid === plainUid)?.warnings, []);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const base = `http://127.0.0.1:${svc.httpPort}`;
-    await page.goto(`${base}/studies/${enhancedUid}#token=${READ_TOKEN}`);
+    // the worklist: a caution mark on the enhanced study's row only, its title the warning
+    await page.goto(`${base}/#token=${READ_TOKEN}`);
+    await page.waitForSelector(`#worklist tr[data-uid="${enhancedUid}"] .caution`);
+    assert.equal(await page.$(`#worklist tr[data-uid="${plainUid}"] .caution`), null);
+    assert.match((await page.getAttribute(`#worklist tr[data-uid="${enhancedUid}"] .caution`, 'title')) ?? '', /^contrast-enhanced series/);
+    mkdirSync(artifactsDir(), { recursive: true });
+    await page.screenshot({ path: join(artifactsDir(), 'contrast-worklist.png') });
+    await page.goto(`${base}/studies/${enhancedUid}`);
     await page.waitForSelector('#ct-canvas[data-draws]');
     const shown = await page.textContent('#verdict-warnings');
     assert.match(shown ?? '', /contrast-enhanced series \(ContrastBolusAgent "ISOVUE300\/100"\): the model reads non-contrast head CT/);
-    mkdirSync(artifactsDir(), { recursive: true });
     await page.screenshot({ path: join(artifactsDir(), 'contrast-warning.png') });
     await page.goto(`${base}/studies/${plainUid}`);
     await page.waitForSelector('#ct-canvas[data-draws]');

@@ -16,7 +16,7 @@ const errorSchema = { type: 'object', properties: { code: { type: 'string' }, me
 
 const worklistEntrySchema = {
   type: 'object',
-  required: ['studyInstanceUid', 'status', 'flagged', 'anyProbability', 'subtypes', 'volumeMl', 'times'],
+  required: ['studyInstanceUid', 'status', 'flagged', 'anyProbability', 'subtypes', 'volumeMl', 'times', 'warnings'],
   properties: {
     studyInstanceUid: { type: 'string' },
     status: { type: 'string', enum: ['received', 'queued', 'scoring', 'done', 'failed'] },
@@ -28,6 +28,7 @@ const worklistEntrySchema = {
     error: { anyOf: [errorSchema, { type: 'null' }] },
     times: { type: 'object', additionalProperties: { type: ['string', 'null'], format: 'date-time' } },
     patient: { type: 'object', required: ['age', 'sex'], properties: { age: { type: ['string', 'null'], description: 'PatientAge (AS), e.g. 045Y' }, sex: { type: ['string', 'null'], description: 'PatientSex: M, F or O' } } },
+    warnings: { type: 'array', items: { type: 'string' }, description: "The newest result's warnings (e.g. scored on a contrast-enhanced series); empty = none" },
     modelName: { type: 'string', description: 'Model of the newest result (scored studies only)' },
     modelVersion: { type: 'string' },
   },

@@ -20,6 +20,8 @@ export interface WorklistEntry {
   times: { arrived: string | null; lastInstance: string | null; queued: string | null; started: string | null; finished: string | null };
   /** PatientAge (AS, e.g. `045Y`) and PatientSex (M, F, O) as received; null when absent or in rows from before they were kept. */
   patient: PatientSummary;
+  /** The newest result's warnings (e.g. scored on a contrast-enhanced series); [] = none. */
+  warnings: string[];
   /** The model of the newest result; absent until the study is scored. */
   modelName?: string;
   modelVersion?: string;
@@ -37,6 +39,7 @@ export function toWorklistEntry(r: StudyRow, model?: { name: string; version: st
     error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
     times: { arrived: iso(r.arrived_at), lastInstance: iso(r.last_instance_at), queued: iso(r.queued_at), started: iso(r.started_at), finished: iso(r.finished_at) },
     patient: { age: r.patient_age ?? null, sex: r.patient_sex ?? null },
+    warnings: r.warnings ? (JSON.parse(r.warnings) as string[]) : [],
     ...(model ? { modelName: model.name, modelVersion: model.version } : {}),
   };
 }
@@ -65,7 +68,7 @@ export function toStudyDetail(store: ServeStore, r: StudyRow): Record<string, un
     keyImages: summary?.keyImages ?? [],
     slices: sortSlicesByZ(summary?.slices ?? []),
     sliceFailures: summary?.sliceFailures ?? [],
-    warnings: summary?.warnings ?? [],
+    warnings: summary?.warnings ?? (r.warnings ? (JSON.parse(r.warnings) as string[]) : []),
     results: files.map((f) => ({ kind: f.kind, sopInstanceUid: f.sopInstanceUid, seriesInstanceUid: f.seriesInstanceUid })),
     resultUpdatedAt: result ? iso(result.updated_at) : null,
     deliveries: store.deliveriesOf(r.study_uid).map(toDelivery),

@@ -107,7 +107,7 @@ export async function scoreSeriesFiles(ctx: ScoringContext, studyUid: string, ch
       sliceFailures: failures.map((f) => ({ code: f.code, message: f.message.replace(ctx.dataDir, '<data-dir>') })),
       warnings: study.warnings,
     };
-    const outcome: StudyOutcome = { seriesUid, flagged: v.positive, anyProbability: v.anyProbability, subtypes: mergePresentSubtypes(v, study.subtypesLocated ?? [], study.volumeMl), volumeMl: study.volumeMl?.total ?? null };
+    const outcome: StudyOutcome = { seriesUid, flagged: v.positive, anyProbability: v.anyProbability, subtypes: mergePresentSubtypes(v, study.subtypesLocated ?? [], study.volumeMl), volumeMl: study.volumeMl?.total ?? null, warnings: study.warnings };
     return { outcome, summary, files: resultFiles };
   } finally {
     rmSync(stage, { recursive: true, force: true });

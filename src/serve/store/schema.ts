@@ -75,6 +75,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
 const ADDED_COLUMNS: readonly { table: string; column: string; type: string }[] = [
   { table: 'studies', column: 'patient_age', type: 'TEXT' },
   { table: 'studies', column: 'patient_sex', type: 'TEXT' },
+  // JSON array of the latest result's warnings (e.g. a contrast-enhanced series), for the worklist
+  { table: 'studies', column: 'warnings', type: 'TEXT' },
 ];
 
 function addMissingColumns(db: Database.Database): void {

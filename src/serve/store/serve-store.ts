@@ -32,6 +32,8 @@ export interface StudyRow {
   /** PatientAge (AS) / PatientSex of the study's instances; null in rows from before they were kept. */
   patient_age: string | null;
   patient_sex: string | null;
+  /** JSON array of the latest result's warnings; null before scoring and in rows from before they were kept. */
+  warnings?: string | null;
 }
 
 /** What the worklist shows of a patient: age and sex only (no name or ID). */
@@ -73,6 +75,8 @@ export interface StudyOutcome {
   anyProbability: number;
   subtypes: string[];
   volumeMl: number | null;
+  /** What the reader must know (e.g. scored on a contrast-enhanced series); shown on the worklist. Absent = none. */
+  warnings?: string[];
 }
 
 export interface AdmissionLimits {
@@ -167,8 +171,8 @@ export class ServeStore {
     this.db.transaction(() => {
       this.db.prepare("UPDATE jobs SET state = 'done', error_code = NULL, error_message = NULL WHERE study_uid = ? AND state = 'running'").run(studyUid);
       this.db
-        .prepare("UPDATE studies SET flagged = ?, any_probability = ?, subtypes = ?, volume_ml = ?, series_uid = ?, finished_at = ?, error_code = NULL, error_message = NULL, status = CASE WHEN status = 'scoring' THEN 'done' ELSE status END WHERE study_uid = ?")
-        .run(outcome.flagged ? 1 : 0, outcome.anyProbability, JSON.stringify(outcome.subtypes), outcome.volumeMl, outcome.seriesUid, now, studyUid);
+        .prepare("UPDATE studies SET flagged = ?, any_probability = ?, subtypes = ?, volume_ml = ?, series_uid = ?, warnings = ?, finished_at = ?, error_code = NULL, error_message = NULL, status = CASE WHEN status = 'scoring' THEN 'done' ELSE status END WHERE study_uid = ?")
+        .run(outcome.flagged ? 1 : 0, outcome.anyProbability, JSON.stringify(outcome.subtypes), outcome.volumeMl, outcome.seriesUid, JSON.stringify(outcome.warnings ?? []), now, studyUid);
     })();
   }
 

@@ -21,6 +21,8 @@ export interface WorklistEntry {
   patient?: { age?: string | null; sex?: string | null } | null;
   modelName?: string | null;
   modelVersion?: string | null;
+  /** The newest result's warnings (e.g. a contrast-enhanced series); absent from older servers. */
+  warnings?: string[];
 }
 
 export interface SliceScore {
@@ -40,6 +42,4 @@ export interface StudyDetail extends WorklistEntry {
   keySlices: { index: number; z: number | null; any: number }[];
   slices: SliceScore[];
   results: { kind: string; sopInstanceUid: string; seriesInstanceUid: string }[];
-  /** What the reader must know before trusting the verdict (e.g. a contrast-enhanced series); absent from older servers. */
-  warnings?: string[];
 }

@@ -1,5 +1,5 @@
 /**
- * The worklist: a row per study (flag, P(any), subtypes, volume, patient age/sex, arrival,
+ * The worklist: a row per study (flag and a caution mark for warnings, P(any), subtypes, volume, patient age/sex, arrival,
  * status), in the server's order (flagged first, then P(any), then arrival) until a header is
  * clicked (click again: reverse; a third time: server order). Polled every 2 s with
  * If-None-Match, so an unchanged list costs a 304 and no redraw.
@@ -39,10 +39,17 @@ function patientText(s: WorklistEntry): string {
   return age || sex ? [age ?? '', sex ?? ''].filter((x) => x !== '').join(' / ') : '–';
 }
 
-function flagCell(s: WorklistEntry): Node {
+function flagMark(s: WorklistEntry): Node {
   if (s.flagged === true) return el('span', { class: 'flag on', title: 'flagged: bleed likely' }, '● FLAG');
   if (s.flagged === false) return el('span', { class: 'flag off', title: 'not flagged' }, '○');
   return el('span', { class: 'flag none', title: 'not scored yet' }, '·');
+}
+
+/** The flag, and a caution mark when the result carries warnings (e.g. scored on a contrast-enhanced series). */
+function flagCell(s: WorklistEntry): Node {
+  const warnings = s.warnings ?? [];
+  if (warnings.length === 0) return flagMark(s);
+  return el('span', {}, flagMark(s), ' ', el('span', { class: 'caution', title: warnings.join('\n'), 'aria-label': `warning: ${warnings.join('; ')}` }, '⚠'));
 }
 
 const COLUMNS: Column[] = [
