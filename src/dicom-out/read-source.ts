@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { DataSet, Element } from 'dicom-parser';
 import { ichError, toIchError } from '../core/errors.js';
 import { parseDataSet } from '../dicom/parse.js';
+import { functionalGroupsOf } from '../dicom/functional-groups.js';
 import type { DicomElement, WritableVr } from '../dicom/write-part10.js';
 
 export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -67,8 +68,6 @@ export interface SourceSlice {
   copied: Map<number, Uint8Array>;
 }
 
-const PER_FRAME_GROUPS = 'x52009230';
-const SHARED_GROUPS = 'x52009229';
 
 function tagKey(tag: number): string {
   return `x${tag.toString(16).padStart(8, '0')}`;
@@ -105,8 +104,7 @@ function firstItem(ds: DataSet | undefined, seq: number): DataSet | undefined {
 
 /** A value from the per-frame group of `frame`, else the shared groups (enhanced multi-frame objects). */
 function numbersInGroups(ds: DataSet, frame: number, seq: number, tag: number, count: number): number[] | undefined {
-  const perFrame = ds.elements[PER_FRAME_GROUPS]?.items?.[frame]?.dataSet;
-  const shared = ds.elements[SHARED_GROUPS]?.items?.[0]?.dataSet;
+  const { shared, perFrame } = functionalGroupsOf(ds, frame);
   return numbers(firstItem(perFrame, seq), tag, count) ?? numbers(firstItem(shared, seq), tag, count);
 }
 

@@ -16,13 +16,12 @@
  * No image test: what dense vessels look like at 256 px was measured on one enhanced series only.
  */
 import type { DataSet } from 'dicom-parser';
+import { functionalGroupsOf } from './functional-groups.js';
 
 const NONE_WORDS = /^(none|no|n|0|n\/a|na|-+|nil|no contrast|non[- ]?contrast|without)$/i;
 const NOT_ENHANCED = /\b(non[- ]?con(trast)?|without contrast|w\/o( contrast)?|no contrast|pre[- ]?contrast|plain|nc(ct)?)\b|(^|[^a-z])c-(\s|$)/i;
 const ENHANCED = /\b(cta|angio\w*|contrast|post[- ]?con(trast)?|arterial|venous|perfusion|enhanced)\b|(^|[^a-z])c\+|\b\d+(\.\d+)?\s*(cc|ml)\b/i;
 
-const SHARED_GROUPS = 'x52009229';
-const PER_FRAME_GROUPS = 'x52009230';
 const AGENT = 'x00180010';
 const AGENT_SEQUENCE = 'x00180012';
 const USAGE_SEQUENCE = 'x00189341';
@@ -48,7 +47,7 @@ export function readContrastEvidence(ds: DataSet): string | undefined {
   const agent = textOf(ds, AGENT);
   if (agent && !NONE_WORDS.test(agent)) return `ContrastBolusAgent "${agent}"`;
   if ((ds.elements[AGENT_SEQUENCE]?.items?.length ?? 0) > 0) return 'ContrastBolusAgentSequence present (enhanced CT)';
-  const groups = [ds, ds.elements[SHARED_GROUPS]?.items?.[0]?.dataSet, ds.elements[PER_FRAME_GROUPS]?.items?.[0]?.dataSet];
-  if (groups.some(administeredIn)) return 'ContrastBolusAgentAdministered YES';
+  const { shared, perFrame } = functionalGroupsOf(ds);
+  if ([ds, shared, perFrame].some(administeredIn)) return 'ContrastBolusAgentAdministered YES';
   return contrastInDescription(textOf(ds, 'x0008103e'));
 }

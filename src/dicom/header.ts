@@ -9,12 +9,11 @@ import { asPatientId, asSeriesInstanceUid, asSopInstanceUid, asStudyInstanceUid 
 import type { CtMeta, RescaleSource } from './types.js';
 import { checkDimensions } from './limits.js';
 import { readContrastEvidence } from './contrast.js';
+import { functionalGroupsOf, PER_FRAME_GROUPS } from './functional-groups.js';
 
 const PIXEL_DATA = 'x7fe00010';
 const FLOAT_PIXEL_DATA = 'x7fe00008';
 const DOUBLE_PIXEL_DATA = 'x7fe00009';
-const SHARED_GROUPS = 'x52009229';
-const PER_FRAME_GROUPS = 'x52009230';
 const PIXEL_VALUE_TRANSFORMATION = 'x00289145';
 const PLANE_POSITION = 'x00209113';
 const PLANE_ORIENTATION = 'x00209116';
@@ -103,7 +102,7 @@ interface Rescale {
 function findRescale(ds: DataSet): Rescale {
   const top = rescaleIn(ds);
   if (top) return { ...top, source: 'top-level' };
-  const shared = firstItem(ds.elements[SHARED_GROUPS]);
+  const { shared } = functionalGroupsOf(ds);
   const sharedRescale = shared && rescaleIn(firstItem(shared.elements[PIXEL_VALUE_TRANSFORMATION]));
   if (sharedRescale) return { ...sharedRescale, source: 'shared-functional-groups' };
   const perFrameItems = ds.elements[PER_FRAME_GROUPS]?.items ?? [];
@@ -140,8 +139,9 @@ function numbersOf(ds: DataSet | undefined, tag: string, n: number): number[] | 
 
 /** Looks a value up in the shared functional groups, then in the first per-frame item. */
 function numbersInGroups(ds: DataSet, seqTag: string, tag: string, n: number): number[] | undefined {
-  for (const groups of [SHARED_GROUPS, PER_FRAME_GROUPS]) {
-    const found = numbersOf(firstItem(firstItem(ds.elements[groups])?.elements[seqTag]), tag, n);
+  const { shared, perFrame } = functionalGroupsOf(ds);
+  for (const group of [shared, perFrame]) {
+    const found = numbersOf(firstItem(group?.elements[seqTag]), tag, n);
     if (found) return found;
   }
   return undefined;
