@@ -11,6 +11,8 @@ export class ServeMetrics {
   associationsRefused = 0;
   /** DICOM TLS handshakes that failed (no certificate, one not from our CA, plain DICOM on the TLS port). */
   tlsHandshakesRefused = 0;
+  /** Our certificate's notAfter, seconds since the epoch (null without TLS). */
+  certificateExpirySeconds: number | null = null;
   jobsFinished = 0;
   jobsFailed = 0;
   jobRetries = 0;
@@ -51,6 +53,10 @@ export class ServeMetrics {
     out.push(`ichscan_associations_refused_total ${this.associationsRefused}`);
     family('ichscan_dicom_tls_handshakes_refused_total', 'counter', 'DICOM TLS handshakes refused (no or untrusted peer certificate, not TLS)');
     out.push(`ichscan_dicom_tls_handshakes_refused_total ${this.tlsHandshakesRefused}`);
+    if (this.certificateExpirySeconds !== null) {
+      family('ichscan_tls_certificate_expiry_timestamp_seconds', 'gauge', "When the service's certificate (tlsCert: HTTPS, DICOM TLS) expires, seconds since the epoch");
+      out.push(`ichscan_tls_certificate_expiry_timestamp_seconds ${this.certificateExpirySeconds}`);
+    }
     family('ichscan_queue_depth', 'gauge', 'Scoring jobs queued or running');
     out.push(`ichscan_queue_depth ${gauges.queueDepth}`);
     family('ichscan_studies', 'gauge', 'Studies by status');

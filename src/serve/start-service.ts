@@ -13,6 +13,7 @@ import type { ServeConfig } from './config.js';
 import { createServeContext, type ServeContext } from './context.js';
 import { startStoreScp, type StoreScpHandle } from './dimse/store-scp.js';
 import { readDicomTlsOptions } from './dimse/dicom-tls.js';
+import { checkServiceCertificate, EXPIRY_WARNING_MS } from './tls-certificate.js';
 import { buildApp } from './http/build-app.js';
 import type { LogLevel } from './log.js';
 import { JobRunner } from './pipeline/run-jobs.js';
@@ -42,7 +43,12 @@ export interface StartOptions {
 export async function startService(config: ServeConfig, opts: StartOptions = {}): Promise<RunningService> {
   // read before anything listens: a bad certificate path is a configuration error, not half a service
   const dicomTls = config.dicomTls && config.dicomPort !== null ? readDicomTlsOptions(config, 'server') : undefined;
+  const certificate = config.tlsCert ? checkServiceCertificate(config.tlsCert) : undefined;
   const ctx = createServeContext(config, opts.logLevel ?? 'info', opts.tokens);
+  if (certificate) {
+    ctx.metrics.certificateExpirySeconds = Math.floor(certificate.notAfterMs / 1000);
+    if (certificate.notAfterMs - Date.now() < EXPIRY_WARNING_MS) ctx.log.warn({ daysLeft: certificate.daysLeft, notAfter: new Date(certificate.notAfterMs).toISOString() }, 'the TLS certificate expires soon');
+  }
   // partial receives (and, embedded, result staging) left by a killed process are orphans; in Redis
   // mode workers stage results in the data dir too, so their folder is left alone
   for (const d of config.redisUrl ? ['incoming'] : ['incoming', 'results-tmp']) rmSync(join(config.dataDir, d), { recursive: true, force: true });

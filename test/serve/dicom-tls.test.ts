@@ -5,6 +5,7 @@
  * storescp +tls; a destination whose certificate names another host, or comes from no CA we
  * trust, gets nothing. Then
  * Orthanc with DicomTlsEnabled sends a study to ichscan over TLS and gets the results back over TLS.
+ * And the service certificate's check at start (expiry metric, warning, refusal when expired).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { WorklistEntry } from '../../src/serve/http/study-view.js';
 import { freePort, makeServeDirs, makeSynthStudies, READ_TOKEN, requireBinaries, runTool, spawnServe, waitExit, waitFor, WRITE_TOKEN } from './serve-helpers.js';
 import { makeTestPki, type TestPki } from './tls-pki.js';
+import { checkServiceCertificate } from '../../src/serve/tls-certificate.js';
+import { isIchError } from '../../src/core/errors.js';
 
 const ORTHANC = '/usr/sbin/Orthanc';
 
@@ -114,6 +117,10 @@ test('DICOM TLS with dcmtk: +tls peers in and out; plain, anonymous and foreign-
     assert.deepEqual(readdirSync(wrongDir), [], 'nothing sent to a node whose certificate names another host');
     const metrics = String(await getJsonTls(http, '/metrics', pki.ca, WRITE_TOKEN));
     assert.match(metrics, /ichscan_dicom_tls_handshakes_refused_total 4\b/);
+    // our certificate's expiry as a gauge (the test CA's leaves are valid 2 days)
+    const expiry = Number(/ichscan_tls_certificate_expiry_timestamp_seconds (\d+)/.exec(metrics)?.[1]);
+    assert.ok(Math.abs(expiry - (Date.now() / 1000 + 2 * 86400)) < 3600, `expiry ${expiry}`);
+    assert.match(log.join(''), /"daysLeft":1,.*"msg":"the TLS certificate expires soon"/);
     assert.match(metrics, new RegExp(`ichscan_instances_received_total\\{via="dimse"\\} ${files.length}\\b`));
     assert.ok(!log.join('').includes(study.studyInstanceUid), 'a StudyInstanceUID appeared in the log');
   } finally {
@@ -180,4 +187,19 @@ test('DICOM TLS with Orthanc (DicomTlsEnabled): Orthanc sends a study over TLS, 
     await waitExit(serve);
     await waitExit(orthanc);
   }
+});
+
+test('the service certificate: days left; expired, not yet valid or not a certificate is ICH_E_CONFIG naming the file', (t) => {
+  if (!requireBinaries(t, ['openssl'])) return;
+  const dir = makeServeDirs('cert-check').dir;
+  const pki = makeTestPki(dir, { ichscan: undefined });
+  const cert = (pki.leaf['ichscan'] as { cert: string }).cert;
+  const now = Date.now();
+  const facts = checkServiceCertificate(cert, now);
+  assert.ok(facts.daysLeft === 1 || facts.daysLeft === 2, `valid 2 days from a moment ago: 1 whole day left (${facts.daysLeft})`);
+  assert.ok(Math.abs(facts.notAfterMs - (now + 2 * 86400_000)) < 3600_000);
+  assert.throws(() => checkServiceCertificate(cert, now + 3 * 86400_000), (e) => isIchError(e, 'ICH_E_CONFIG') && e.file === cert && /expired on \d{4}-/.test(e.message));
+  assert.throws(() => checkServiceCertificate(cert, now - 86400_000), (e) => isIchError(e, 'ICH_E_CONFIG') && /not valid before/.test(e.message));
+  const key = (pki.leaf['ichscan'] as { key: string }).key;
+  assert.throws(() => checkServiceCertificate(key, now), (e) => isIchError(e, 'ICH_E_CONFIG') && e.file === key && /not a readable PEM certificate/.test(e.message));
 });
