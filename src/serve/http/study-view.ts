@@ -1,31 +1,15 @@
 /**
- * Store rows → the API's JSON: a worklist entry per study and a study's detail (per-slice
+ * Store rows → the API's JSON (api-types.ts, the contract the viewer reads too): a worklist entry per study and a study's detail (per-slice
  * probabilities, volume, key slices, warnings, result UIDs, deliveries, skipped series). Times are ISO 8601 UTC.
  */
 import type { ResultFile, ResultSummary } from '../pipeline/score-study.js';
 import type { SkippedSeries } from '../select-series.js';
-import type { DeliveryRow, PatientSummary, ServeStore, StudyRow } from '../store/serve-store.js';
+import type { DeliveryRow, ServeStore, StudyRow } from '../store/serve-store.js';
+import type { DeliveryEntry, StudyDetail, WorklistEntry } from './api-types.js';
+
+export type { StudyDetail, WorklistEntry } from './api-types.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-export interface WorklistEntry {
-  studyInstanceUid: string;
-  status: StudyRow['status'];
-  flagged: boolean | null;
-  anyProbability: number | null;
-  subtypes: string[];
-  volumeMl: number | null;
-  instances: number;
-  error: { code: string; message: string } | null;
-  times: { arrived: string | null; lastInstance: string | null; queued: string | null; started: string | null; finished: string | null };
-  /** PatientAge (AS, e.g. `045Y`) and PatientSex (M, F, O) as received; null when absent or in rows from before they were kept. */
-  patient: PatientSummary;
-  /** The newest result's warnings (e.g. scored on a contrast-enhanced series); [] = none. */
-  warnings: string[];
-  /** The model of the newest result; absent until the study is scored. */
-  modelName?: string;
-  modelVersion?: string;
-}
 
 export function toWorklistEntry(r: StudyRow, model?: { name: string; version: string }): WorklistEntry {
   return {
@@ -49,11 +33,11 @@ function sortSlicesByZ(slices: ResultSummary['slices']): ResultSummary['slices']
   return [...slices].sort((a, b) => (a.z === null ? (b.z === null ? a.index - b.index : 1) : b.z === null ? -1 : a.z - b.z || a.index - b.index));
 }
 
-function toDelivery(d: DeliveryRow): Record<string, unknown> {
+function toDelivery(d: DeliveryRow): DeliveryEntry {
   return { destination: d.destination, state: d.state, attempts: d.attempts, deliveredAt: iso(d.delivered_at), nextAttemptAt: d.state === 'pending' ? iso(d.next_at) : null, error: d.error_code ? { code: d.error_code, message: d.error_message ?? '' } : null };
 }
 
-export function toStudyDetail(store: ServeStore, r: StudyRow): Record<string, unknown> {
+export function toStudyDetail(store: ServeStore, r: StudyRow): StudyDetail {
   const result = store.latestResult(r.study_uid);
   const summary = result ? (JSON.parse(result.summary) as ResultSummary) : undefined;
   const files = result ? (JSON.parse(result.files) as ResultFile[]) : [];
