@@ -21,7 +21,7 @@ import { MODEL_FORMAT, readModelCard, type ModelCard } from '../../src/model/car
 import { writeModelFolder } from '../../src/model/card/model-folder.js';
 import { computeHuFeatureRows, countHuRowFeatures } from '../../src/model/features/hu-features.js';
 import { openScorer } from '../../src/infer/scorer.js';
-import { splitBySpacing } from '../../src/infer/study-sequence.js';
+import { paddedRows, splitBySpacing } from '../../src/infer/study-sequence.js';
 
 await initBackend('wasm');
 
@@ -45,13 +45,22 @@ function slices(n: number, seed: number): Image<'uint8'>[] {
   });
 }
 
-function byHand(model: tf.LayersModel, emb: Float32Array, idx: readonly number[]): Float32Array {
+function runHead(model: tf.LayersModel, emb: Float32Array, idx: readonly number[]): Float32Array {
   const x = new Float32Array(idx.length * F);
   idx.forEach((i, j) => x.set(emb.subarray(i * F, (i + 1) * F), j * F));
   return tf.tidy(() => (model.predict(tf.tensor4d(x, [1, idx.length, 1, F])) as tf.Tensor).dataSync() as Float32Array).slice();
 }
 
-test('scorer on a study-head folder equals the head applied by hand (whole series and thin-series subsequences)', async () => {
+/** The head on a sequence as study-sequence.ts defines it: under 5 slices, 4 copies of each end slice around it, only its own outputs kept. */
+function byHand(model: tf.LayersModel, emb: Float32Array, idx: readonly number[]): Float32Array {
+  if (idx.length >= 5) return runHead(model, emb, idx);
+  const first = idx[0] as number;
+  const last = idx[idx.length - 1] as number;
+  const padded = [first, first, first, first, ...idx, last, last, last, last];
+  return runHead(model, emb, padded).slice(4 * 6, (4 + idx.length) * 6);
+}
+
+test('scorer on a study-head folder equals the head applied by hand (whole series, a lone slice, thin-series subsequences of 2 slices)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ichscan-study-'));
   try {
     const net = buildStudyConv({ features: F, hidden: [8, 8], kernel: 5 }, createRng(7), [-2, -2, -2, -2, -2, -1]);
@@ -87,6 +96,11 @@ test('scorer on a study-head folder equals the head applied by hand (whole serie
       let worst = 0;
       for (let j = 0; j < n * 6; j++) worst = Math.max(worst, Math.abs((got[j] as number) - (want[j] as number)));
       assert.ok(worst < 1e-4, `n=${n}, spacing ${spacing}: max |scorer − by hand| ${worst}`);
+      if (n === 1) {
+        // the edge copies change what a lone slice gets (mean padding would give the unpadded head's output)
+        const unpadded = runHead(net.model, emb, [0]);
+        assert.ok(Math.max(...Array.from(unpadded, (v, j) => Math.abs(v - (got[j] as number)))) > 1e-3, 'a lone slice is not scored against average slices');
+      }
     }
     await scorer.dispose();
     net.model.dispose();
@@ -96,6 +110,13 @@ test('scorer on a study-head folder equals the head applied by hand (whole serie
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('paddedRows: sequences under 5 slices get 4 copies of each end; longer ones run as they are', () => {
+  assert.deepEqual(paddedRows(1), [0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(paddedRows(3), [0, 0, 0, 0, 0, 1, 2, 2, 2, 2, 2]);
+  assert.deepEqual(paddedRows(5), [0, 1, 2, 3, 4]);
+  assert.deepEqual(paddedRows(0), []);
 });
 
 test('splitBySpacing: one sequence at 5 mm or without z; interleaved ones for thin series', () => {
