@@ -52,9 +52,10 @@ test('ichscan view <folder> <file> --json: scored, served with its token, opened
     child.stderr.on('data', (d: Buffer) => stderr.push(String(d)));
     try {
       const line = await waitFor('the --json line', () => (stdout.join('').includes('\n') ? stdout.join('').split('\n')[0] : undefined), 200_000, 200);
-      const out = JSON.parse(line) as { url: string; port: number; dataDir: string; studies: { studyInstanceUid: string; status: string }[] };
+      const out = JSON.parse(line) as { url: string; port: number; dataDir: string; studies: { studyInstanceUid: string; status: string; warnings: string[] }[] };
       assert.equal(out.studies.length, 2);
       assert.ok(out.studies.every((s) => s.status === 'done'), JSON.stringify(out.studies));
+      assert.ok(out.studies.every((s) => Array.isArray(s.warnings) && s.warnings.length === 0), 'synthetic non-contrast studies carry no warning');
       const url = new URL(out.url);
       assert.equal(url.hostname, '127.0.0.1');
       assert.equal(Number(url.port), out.port);

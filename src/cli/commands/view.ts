@@ -43,7 +43,7 @@ export const viewCommand: Command = {
       port: { type: 'number', arg: '<n>', help: 'HTTP port on 127.0.0.1 (default 0 = any free port)' },
       'data-dir': { type: 'string', arg: '<dir>', help: 'Keep the copies, queue and results here (default: a new temp dir, removed on exit)' },
       model: { type: 'string', arg: '<dir|name>', help: 'Model folder or shipped model name (default default)' },
-      json: { type: 'boolean', help: 'Print one JSON line {url, port, dataDir, studies} once everything is scored (progress stays on stderr)' },
+      json: { type: 'boolean', help: 'Print one JSON line {url, port, dataDir, studies: [{studyInstanceUid, status, flagged, anyProbability, error, warnings}]} once everything is scored (progress stays on stderr)' },
       ...ENGINE_FLAGS,
     },
   },
@@ -69,7 +69,9 @@ export const viewCommand: Command = {
       const t0 = Date.now();
       const rows = await waitForScoring(session.service.ctx.store, ingested.studies, (done, total) => io.stderr.write(`ichscan view: ${done}/${total} studies scored (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`), signals.stopped);
       if (!signals.stopped()) {
-        const studies = rows.map((r) => ({ studyInstanceUid: r.study_uid, status: r.status, flagged: r.flagged === null ? null : r.flagged === 1, anyProbability: r.any_probability, error: r.error_code }));
+        const studies = rows.map((r) => ({ studyInstanceUid: r.study_uid, status: r.status, flagged: r.flagged === null ? null : r.flagged === 1, anyProbability: r.any_probability, error: r.error_code, warnings: r.warnings ? (JSON.parse(r.warnings) as string[]) : [] }));
+        const warned = studies.filter((st) => st.warnings.length > 0).length;
+        if (warned > 0) io.stderr.write(`ichscan view: ${warned} of ${studies.length} studies carry a warning (⚠ in the worklist; e.g. scored on a contrast-enhanced series)\n`);
         if (json) io.stdout.write(`${JSON.stringify({ url: session.url, port: session.port, dataDir: session.dataDir, studies })}\n`);
         else io.stdout.write(`Viewer: ${session.url}\n`);
         io.stderr.write('ichscan view: serving until Ctrl-C (SIGINT) or SIGTERM\n');
