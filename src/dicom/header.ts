@@ -9,6 +9,7 @@ import { asPatientId, asSeriesInstanceUid, asSopInstanceUid, asStudyInstanceUid 
 import type { CtMeta, RescaleSource } from './types.js';
 import { checkDimensions } from './limits.js';
 import { readContrastEvidence } from './contrast.js';
+import { notHeadEvidence, readBodyPart } from './body-part.js';
 import { functionalGroupsOf, PER_FRAME_GROUPS } from './functional-groups.js';
 
 const PIXEL_DATA = 'x7fe00010';
@@ -81,6 +82,8 @@ export function extractCtMeta(ds: DataSet, transferSyntaxUid: string, file: stri
   if (rescale.perFrame) meta.perFrameRescale = rescale.perFrame;
   const contrast = readContrastEvidence(ds);
   if (contrast) meta.contrast = contrast;
+  const notHead = notHeadEvidence(readBodyPart(ds));
+  if (notHead) meta.notHead = notHead;
   return meta;
 }
 

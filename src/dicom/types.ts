@@ -52,6 +52,8 @@ export interface CtMeta {
   perFrameRescale?: { slope: number; intercept: number }[];
   /** Why the header says contrast was given (contrast.ts), e.g. `ContrastBolusAgent "ISOVUE300/100"`; absent = no evidence. */
   contrast?: string;
+  /** Why the header says this is not a head CT (body-part.ts), e.g. `BodyPartExamined "CHEST"`; absent = head or unknown. */
+  notHead?: string;
 }
 
 /** Raw stored values of all frames, frame-major: index = f * rows * columns + y * columns + x. */

@@ -32,6 +32,8 @@ export interface SeriesPrediction {
   localisation?: LocalisationSummary;
   /** Why the header says this series is contrast-enhanced (dicom/contrast.ts); absent = no evidence. */
   contrast?: string;
+  /** Why the header says this series is not a head CT (dicom/body-part.ts); absent = head or unknown. */
+  notHead?: string;
 }
 
 export interface StudyPrediction {
@@ -187,6 +189,8 @@ export async function predictSeries(scorer: SeriesScorer, group: SeriesGroup, fa
   const prediction: SeriesPrediction = { studyInstanceUid: group.studyInstanceUid, seriesInstanceUid: group.seriesInstanceUid, slices, verdict: computeVerdict(slices, thresholds, studyThresholdOf(scorer.card)) };
   const contrast = kept.find((r) => r.meta.contrast)?.meta.contrast;
   if (contrast) prediction.contrast = contrast;
+  const notHead = kept.find((r) => r.meta.notHead)?.meta.notHead;
+  if (notHead) prediction.notHead = notHead;
   if (!localise) return prediction;
   const params = typeof opts.localise === 'object' ? opts.localise : DEFAULT_BLEED_MASK_PARAMS;
   const inputs: LocaliseSliceInput[] = kept.map((ref, i) => ({
@@ -279,14 +283,25 @@ export function contrastWarning(evidence: string): string {
   return `contrast-enhanced series (${evidence}): the model reads non-contrast head CT; enhancing vessels, venous sinuses and dura can read as blood`;
 }
 
+/** The warning a verdict from a series that is not a head CT carries. */
+export function notHeadWarning(evidence: string): string {
+  return `not a head CT (${evidence}): the model reads head CT only`;
+}
+
+/** What a verdict from this series must carry: contrast, body part (empty = nothing). */
+export function seriesWarnings(s: Pick<SeriesPrediction, 'contrast' | 'notHead'>): string[] {
+  return [...(s.notHead ? [notHeadWarning(s.notHead)] : []), ...(s.contrast ? [contrastWarning(s.contrast)] : [])];
+}
+
 /**
  * A study from its series: the verdict (and localisation) of the series with the highest P(any)
- * among its non-contrast series; of all series (with a warning) only when every one is enhanced.
+ * among those the model is made for (non-contrast head CT, as far as the headers say); of all
+ * series, with their warnings, only when none is.
  */
 function assembleStudy(studyInstanceUid: string, list: SeriesPrediction[]): StudyPrediction {
-  const plain = list.filter((x) => !x.contrast);
+  const plain = list.filter((x) => seriesWarnings(x).length === 0);
   const top = (plain.length > 0 ? plain : list).reduce((a, b) => (b.verdict.anyProbability > a.verdict.anyProbability ? b : a));
-  const study: StudyPrediction = { studyInstanceUid, verdict: top.verdict, series: list, warnings: top.contrast ? [contrastWarning(top.contrast)] : [] };
+  const study: StudyPrediction = { studyInstanceUid, verdict: top.verdict, series: list, warnings: seriesWarnings(top) };
   const loc = top.localisation;
   if (loc) {
     const vol = loc.volumeMl;

@@ -1,7 +1,7 @@
 /**
  * The attributes the service needs of a received instance, read from the file's first 256 KiB
  * (header only, pixel data never touched): UIDs to file it, what series selection looks at
- * (modality, SOP class, ImageType, orientation, thickness, kernel, description, contrast), and what QIDO-RS
+ * (modality, SOP class, ImageType, orientation, thickness, kernel, description, contrast, body part), and what QIDO-RS
  * and the worklist answer with (patient, study and series attributes, image size). Text in
  * ISO_IR 192 (UTF-8) is decoded as UTF-8, anything else as Latin-1.
  */
@@ -10,6 +10,7 @@ import type { DataSet } from 'dicom-parser';
 import { ichError } from '../core/errors.js';
 import { parseDataSet } from '../dicom/parse.js';
 import { readContrastEvidence } from '../dicom/contrast.js';
+import { notHeadEvidence, readBodyPart } from '../dicom/body-part.js';
 
 export interface InstanceHeader {
   studyUid: string;
@@ -29,6 +30,8 @@ export interface InstanceHeader {
   manufacturer: string;
   /** Why the header says contrast was given (dicom/contrast.ts); absent = no evidence (and on rows recorded before it was read). */
   contrast?: string;
+  /** Why the header says this is not a head CT (dicom/body-part.ts); absent = head or unknown. */
+  notHead?: string;
 }
 
 /** What QIDO-RS and the worklist answer with, recorded with the header (rows recorded before they were added lack them). */
@@ -95,6 +98,7 @@ export function readInstanceHeader(file: string): RecordedHeader {
   const orientation = numbers(ds, 'x00200037');
   const thickness = numbers(ds, 'x00180050');
   const contrast = readContrastEvidence(ds);
+  const notHead = notHeadEvidence(readBodyPart(ds));
   return {
     studyUid,
     seriesUid,
@@ -108,6 +112,7 @@ export function readInstanceHeader(file: string): RecordedHeader {
     seriesDescription: text(ds, 'x0008103e'),
     manufacturer: text(ds, 'x00080070'),
     ...(contrast ? { contrast } : {}),
+    ...(notHead ? { notHead } : {}),
     ...readQueryAttributes(ds),
   };
 }

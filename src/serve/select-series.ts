@@ -1,5 +1,6 @@
 /**
- * Which series of a complete study gets scored: CT, axial, ORIGINAL, ≥ 10 slices, slice thickness
+ * Which series of a complete study gets scored: CT of the head (Body Part Examined, when given,
+ * names the head: dicom/body-part.ts), axial, ORIGINAL, ≥ 10 slices, slice thickness
  * ≤ 5 mm, not a scout/localizer, dose report or other non-image object; among those, non-contrast
  * before contrast-enhanced (dicom/contrast.ts: the model reads non-contrast CT), then brain /
  * soft-tissue kernels before unknown ones before bone/sharp ones, then the most slices. Every
@@ -46,6 +47,7 @@ export function rejectReason(headers: readonly InstanceHeader[]): string | undef
   const h = headers[0];
   if (!h) return 'no instances';
   if (h.modality !== 'CT') return `modality ${h.modality || 'absent'}, not CT`;
+  if (h.notHead) return `${h.notHead}, not a head CT`;
   if (h.sopClassUid && !CT_IMAGE_STORAGE.includes(h.sopClassUid)) return `SOP class ${h.sopClassUid} is not a CT image (dose report, secondary capture or other object)`;
   if (h.imageType.includes('LOCALIZER') || SCOUT.test(h.seriesDescription)) return 'scout / localizer';
   if (DOSE.test(h.seriesDescription)) return 'dose report or screen capture';

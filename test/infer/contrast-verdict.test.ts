@@ -4,7 +4,7 @@
  * set, moved into the clean series' study under a new Series UID). The enhanced series scores
  * higher — the old "most positive series" rule would have flagged the study — but the verdict is
  * the clean series', with no warning. Scored alone, the enhanced series gives the verdict with a
- * warning, in --json and in the text output.
+ * warning, in --json and in the text output; so does a series whose BodyPartExamined is CHEST.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,4 +75,12 @@ test('the verdict comes from the non-contrast series; an enhanced series alone g
   assert.match(parsed.studies[0]?.warnings[0] ?? '', /contrast-enhanced/);
   const alone = await runCliCaptured(['predict', enhancedDir, '--quiet']);
   assert.match(alone.stdout, /^ {2}WARNING: contrast-enhanced series/m);
+  // a series whose header says it is not a head CT: scored with its warning
+  const chestDir = join(root, 'chest');
+  mkdirSync(chestDir);
+  for (const f of list(plainDir)) copyFileSync(f, join(chestDir, f.split('/').pop() as string));
+  assert.equal(spawnSync('dcmodify', ['-nb', '-i', '(0018,0015)=CHEST', ...list(chestDir)]).status, 0);
+  const chest = JSON.parse((await runCliCaptured(['predict', chestDir, '--quiet', '--json'])).stdout) as { studies: { warnings: string[]; series: { notHead?: string }[] }[] };
+  assert.equal(chest.studies[0]?.series[0]?.notHead, 'BodyPartExamined "CHEST"');
+  assert.deepEqual(chest.studies[0]?.warnings, ['not a head CT (BodyPartExamined "CHEST"): the model reads head CT only']);
 });

@@ -135,6 +135,7 @@ test('series selection: soft-tissue axial ORIGINAL CT chosen; every other series
     ...series('few', 6),
     ...series('derived', 30, { imageType: ['DERIVED', 'SECONDARY', 'AXIAL'] }),
     ...series('mr', 30, { modality: 'MR' }),
+    ...series('chest', 60, { notHead: 'BodyPartExamined "CHEST"' }),
   ]);
   assert.equal(sel.chosen?.seriesInstanceUid, 'soft');
   const why = Object.fromEntries(sel.skipped.map((s) => [s.seriesInstanceUid, s.reason]));
@@ -146,7 +147,8 @@ test('series selection: soft-tissue axial ORIGINAL CT chosen; every other series
   assert.match(why['few'] ?? '', /6 slices, fewer than 10/);
   assert.match(why['derived'] ?? '', /DERIVED, not ORIGINAL/);
   assert.match(why['mr'] ?? '', /MR, not CT/);
-  assert.equal(sel.skipped.length, 8);
+  assert.equal(why['chest'], 'BodyPartExamined "CHEST", not a head CT');
+  assert.equal(sel.skipped.length, 9);
   // only a bone series: it is scored
   assert.equal(selectSeries(series('bone', 30, { convolutionKernel: 'BONE' })).chosen?.seriesInstanceUid, 'bone');
   assert.equal(selectSeries(series('few', 3)).chosen, undefined);

@@ -42,7 +42,8 @@ function formatStudy(s: StudyPrediction): string {
     lines.push(`  key images: ${(s.keyImages ?? []).map((k) => `#${k.index} (${k.reasons.join(', ')}; ${k.areaMm2.toFixed(0)} mm², P(any) ${k.any.toFixed(3)})`).join('; ') || 'none'}`);
   }
   for (const ser of s.series) {
-    lines.push(`  series ${ser.seriesInstanceUid} (${ser.slices.length} slices${ser.contrast ? `; contrast-enhanced: ${ser.contrast}${ser.verdict === v ? '' : ', not used for the verdict'}` : ''})`);
+    const caveats = [...(ser.notHead ? [`not a head CT: ${ser.notHead}`] : []), ...(ser.contrast ? [`contrast-enhanced: ${ser.contrast}`] : [])];
+    lines.push(`  series ${ser.seriesInstanceUid} (${ser.slices.length} slices${caveats.length ? `; ${caveats.join('; ')}${ser.verdict === v ? '' : ', not used for the verdict'}` : ''})`);
     lines.push(`    ${'#'.padStart(4)} ${'z mm'.padStart(8)} ${SUBTYPES.map((t) => t.slice(0, 8).padStart(9)).join('')}`);
     for (const sl of ser.slices) {
       lines.push(`    ${String(sl.index).padStart(4)} ${(sl.z === null ? '-' : sl.z.toFixed(1)).padStart(8)} ${SUBTYPES.map((t) => sl.probabilities[t].toFixed(3).padStart(9)).join('')}`);

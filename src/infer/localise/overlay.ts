@@ -33,6 +33,8 @@ export interface OverlayText {
 
 /** The overlay's lines for a verdict from a contrast-enhanced series (the full text is in the SR and --json). */
 export const CONTRAST_OVERLAY_WARNING = ['WARNING: CONTRAST-ENHANCED SERIES', 'THE MODEL READS NON-CONTRAST CT'] as const;
+/** … and from a series whose header says it is not a head CT. */
+export const NOT_HEAD_OVERLAY_WARNING = ['WARNING: NOT A HEAD CT', 'THE MODEL READS HEAD CT ONLY'] as const;
 
 /** The slice in the brain window as RGB (grey). */
 export function renderBrainWindow(hu: Plane): Image<'uint8'> {
