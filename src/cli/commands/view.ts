@@ -9,6 +9,7 @@ import { getBool, getInt, getString } from '../args.js';
 import { ichError } from '../../core/errors.js';
 import { ingestFiles, listInputFiles, type IngestProgress } from '../../serve/ingest-files.js';
 import { openViewSession, waitForScoring } from '../../serve/view-session.js';
+import { warningsOf } from '../../serve/http/study-view.js';
 import { ENGINE_FLAGS, parseEngineOptions } from './infer-flags.js';
 
 /** Least time between two progress lines, ms. */
@@ -69,7 +70,7 @@ export const viewCommand: Command = {
       const t0 = Date.now();
       const rows = await waitForScoring(session.service.ctx.store, ingested.studies, (done, total) => io.stderr.write(`ichscan view: ${done}/${total} studies scored (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`), signals.stopped);
       if (!signals.stopped()) {
-        const studies = rows.map((r) => ({ studyInstanceUid: r.study_uid, status: r.status, flagged: r.flagged === null ? null : r.flagged === 1, anyProbability: r.any_probability, error: r.error_code, warnings: r.warnings ? (JSON.parse(r.warnings) as string[]) : [] }));
+        const studies = rows.map((r) => ({ studyInstanceUid: r.study_uid, status: r.status, flagged: r.flagged === null ? null : r.flagged === 1, anyProbability: r.any_probability, error: r.error_code, warnings: warningsOf(r) }));
         const warned = studies.filter((st) => st.warnings.length > 0).length;
         if (warned > 0) io.stderr.write(`ichscan view: ${warned} of ${studies.length} studies carry a warning (⚠ in the worklist; e.g. scored on a contrast-enhanced series)\n`);
         if (json) io.stdout.write(`${JSON.stringify({ url: session.url, port: session.port, dataDir: session.dataDir, studies })}\n`);

@@ -36,6 +36,11 @@ export const CONTRAST_OVERLAY_WARNING = ['WARNING: CONTRAST-ENHANCED SERIES', 'T
 /** … and from a series whose header says it is not a head CT. */
 export const NOT_HEAD_OVERLAY_WARNING = ['WARNING: NOT A HEAD CT', 'THE MODEL READS HEAD CT ONLY'] as const;
 
+/** The legend's warning lines for a verdict from this series (the same caveats as predict's seriesWarnings, in short). */
+export function overlayWarningLines(s: { contrast?: string; notHead?: string }): string[] {
+  return [...(s.notHead ? NOT_HEAD_OVERLAY_WARNING : []), ...(s.contrast ? CONTRAST_OVERLAY_WARNING : [])];
+}
+
 /** The slice in the brain window as RGB (grey). */
 export function renderBrainWindow(hu: Plane): Image<'uint8'> {
   const [h, w] = hu.shape;

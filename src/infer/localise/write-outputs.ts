@@ -15,7 +15,7 @@ import { decodeDicom } from '../../dicom/index.js';
 import { encodePng } from '../../preprocess/index.js';
 import { computeSourceHu, type KeyImageRender, type LocalisedSeries, type StudyPrediction } from '../predict.js';
 import { imageIdOf } from '../../data/collect-series.js';
-import { CONTRAST_OVERLAY_WARNING, NOT_HEAD_OVERLAY_WARNING, renderOverlay } from './overlay.js';
+import { overlayWarningLines, renderOverlay } from './overlay.js';
 
 /** Kaggle-style image id of a slice, `#<frame>` appended for frames after the first (as submissions do). */
 export function sliceImageId(slice: { file: string; sopInstanceUid: string; frame: number }): string {
@@ -61,7 +61,7 @@ export async function renderKeyOverlays(study: StudyPrediction, top: LocalisedSe
       anyProbability: sl.probabilities.any,
       volumeMl: study.volumeMl ?? null,
       model,
-      ...(top.prediction.contrast || top.prediction.notHead ? { warning: [...(top.prediction.notHead ? NOT_HEAD_OVERLAY_WARNING : []), ...(top.prediction.contrast ? CONTRAST_OVERLAY_WARNING : [])] } : {}),
+      warning: overlayWarningLines(top.prediction),
     });
     out.push({ sliceIndex: k.index, imageId: sliceImageId(sl), rgb });
   }

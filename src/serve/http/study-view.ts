@@ -11,6 +11,11 @@ export type { StudyDetail, WorklistEntry } from './api-types.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/** The study's warnings as its row keeps them (the latest result's; none before scoring and in older rows). */
+export function warningsOf(r: Pick<StudyRow, 'warnings'>): string[] {
+  return r.warnings ? (JSON.parse(r.warnings) as string[]) : [];
+}
+
 export function toWorklistEntry(r: StudyRow, model?: { name: string; version: string }): WorklistEntry {
   return {
     studyInstanceUid: r.study_uid,
@@ -23,7 +28,7 @@ export function toWorklistEntry(r: StudyRow, model?: { name: string; version: st
     error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
     times: { arrived: iso(r.arrived_at), lastInstance: iso(r.last_instance_at), queued: iso(r.queued_at), started: iso(r.started_at), finished: iso(r.finished_at) },
     patient: { age: r.patient_age ?? null, sex: r.patient_sex ?? null },
-    warnings: r.warnings ? (JSON.parse(r.warnings) as string[]) : [],
+    warnings: warningsOf(r),
     ...(model ? { modelName: model.name, modelVersion: model.version } : {}),
   };
 }
@@ -52,7 +57,6 @@ export function toStudyDetail(store: ServeStore, r: StudyRow): StudyDetail {
     keyImages: summary?.keyImages ?? [],
     slices: sortSlicesByZ(summary?.slices ?? []),
     sliceFailures: summary?.sliceFailures ?? [],
-    warnings: summary?.warnings ?? (r.warnings ? (JSON.parse(r.warnings) as string[]) : []),
     results: files.map((f) => ({ kind: f.kind, sopInstanceUid: f.sopInstanceUid, seriesInstanceUid: f.seriesInstanceUid })),
     resultUpdatedAt: result ? iso(result.updated_at) : null,
     deliveries: store.deliveriesOf(r.study_uid).map(toDelivery),

@@ -39,8 +39,6 @@ export interface ResultSummary {
   keyImages: StudyPrediction['keyImages'] | null;
   slices: { index: number; sopInstanceUid: string; z: number | null; probabilities: Record<string, number> }[];
   sliceFailures: { code: string; message: string }[];
-  /** The study's warnings (e.g. scored on a contrast-enhanced series); absent in results from before they were kept. */
-  warnings?: string[];
 }
 
 export interface ResultFile {
@@ -105,7 +103,6 @@ export async function scoreSeriesFiles(ctx: ScoringContext, studyUid: string, ch
       keyImages: study.keyImages ?? null,
       slices: (top?.slices ?? []).map((s) => ({ index: s.index, sopInstanceUid: s.sopInstanceUid, z: s.z, probabilities: s.probabilities })),
       sliceFailures: failures.map((f) => ({ code: f.code, message: f.message.replace(ctx.dataDir, '<data-dir>') })),
-      warnings: study.warnings,
     };
     const outcome: StudyOutcome = { seriesUid, flagged: v.positive, anyProbability: v.anyProbability, subtypes: mergePresentSubtypes(v, study.subtypesLocated ?? [], study.volumeMl), volumeMl: study.volumeMl?.total ?? null, warnings: study.warnings };
     return { outcome, summary, files: resultFiles };
