@@ -13,7 +13,8 @@ import { buildBleedSeg } from '../model/architectures/bleedseg.js';
 import { drawCropBatch, preprocessSlice, type CropOptions, type MaskedSlice } from './blood-masks.js';
 import type { Batch } from '../core/tensor.js';
 import { initialTrainerState, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
-import { trainStep } from './step.js';
+import { trainableVariables, trainStep, type MicroBatch } from './step.js';
+import { drawWeakBatch, poolSliceScores, weakLabelBce, type WeakSlice } from './weak-labels.js';
 
 export interface SegmenterTrainOptions extends CropOptions {
   runDir: string;
@@ -28,6 +29,18 @@ export interface SegmenterTrainOptions extends CropOptions {
   seed: number;
   checkpointEvery: number;
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Slice labels as weak supervision (src/train/weak-labels.ts); only for a segmenter whose channels are SUBTYPES. */
+  weak?: WeakSupervision;
+}
+
+export interface WeakSupervision {
+  slices: readonly WeakSlice[];
+  /** Whole slices a step, on top of the crops. */
+  batch: number;
+  /** Weight of their loss beside the pixel loss. */
+  weight: number;
+  /** Sharpness r of the log-mean-exp pooling. */
+  sharpness: number;
 }
 
 export interface SegmenterTrainResult {
@@ -121,8 +134,11 @@ export async function runSegmenterTraining<S extends { decoded: MaskedSlice['dec
     // the rate depends on the step only, so a resumed run follows the same schedule
     const decayed = o.lrDecayStep !== undefined && state.globalStep >= o.lrDecayStep;
     (optimizer as unknown as { learningRate: number }).learningRate = o.learningRate * (decayed ? (o.lrDecayFactor ?? 1) : 1);
-    const { x, y } = spec.drawBatch(train, o.batch, stepRng(o.seed, state.globalStep, spec.rngSalt));
-    losses.push(trainStep(model, optimizer, (yt, yp) => weightedPixelBce(tf.reshape(yt, [o.batch, cm, cm, K]), yp, o.positiveWeight), [{ x, y }]));
+    const rng = stepRng(o.seed, state.globalStep, spec.rngSalt);
+    const { x, y } = spec.drawBatch(train, o.batch, rng);
+    const pixelLoss = (yt: tf.Tensor, yp: tf.Tensor): tf.Scalar => weightedPixelBce(tf.reshape(yt, [o.batch, cm, cm, K]), yp, o.positiveWeight);
+    // the weak batch draws after the crops from the same step RNG, so runs without it are unchanged
+    losses.push(o.weak ? trainWeakStep(model, optimizer, pixelLoss, { x, y }, drawWeakBatch(o.weak.slices, o.weak.batch, o, rng), o.weak) : trainStep(model, optimizer, pixelLoss, [{ x, y }]));
     state.globalStep++;
     progress.tick();
     if (state.globalStep % o.checkpointEvery === 0 || state.globalStep === o.steps) {
@@ -137,6 +153,33 @@ export async function runSegmenterTraining<S extends { decoded: MaskedSlice['dec
   }
   progress.finish();
   return { model, history, losses, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** One step on the crops' pixel loss plus `weak.weight` × the weak-label loss of whole slices; returns the total. */
+function trainWeakStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  pixelLoss: (yt: tf.Tensor, yp: tf.Tensor) => tf.Scalar,
+  crops: MicroBatch,
+  slices: MicroBatch,
+  weak: WeakSupervision,
+): number {
+  const n = slices.x.shape[0];
+  const loss = optimizer.minimize(
+    () => {
+      const p = pixelLoss(tf.tensor2d(crops.y, [crops.x.shape[0], crops.y.length / crops.x.shape[0]]), model.apply(tf.tensor4d(crops.x.data, [...crops.x.shape]), { training: true }) as tf.Tensor);
+      // inference mode: the whole slices use the batch-norm statistics as they stand and do not
+      // move them, so the statistics inference uses stay those of the crops
+      const maps = model.apply(tf.tensor4d(slices.x.data, [...slices.x.shape]), { training: false }) as tf.Tensor;
+      const w = weakLabelBce(tf.tensor2d(slices.y, [n, slices.y.length / n]), poolSliceScores(maps, weak.sharpness));
+      return tf.add(p, tf.mul(w, weak.weight)) as tf.Scalar;
+    },
+    true,
+    trainableVariables(model),
+  );
+  const v = loss?.dataSync()[0] ?? NaN;
+  loss?.dispose();
+  return v;
 }
 
 /** The stride-4 blood segmenter (`bleedseg`, one channel). */

@@ -9,10 +9,14 @@
  * Run: node dist/src/train/default-model/train-seg-map.js --data <synth dir> [--data <dir>]... --val <dir>
  *        --run <run dir> --out <seg.onnx> [--steps 2000] [--batch 12] [--crop 128] [--lr 0.002]
  *        [--lr-decay-step N --lr-decay 0.25] [--seed 1] [--backend torch] [--threads 2]
+ *        [--weak <dir of labelled real slices> [--weak <dir>]... --weak-labels <Kaggle CSV>
+ *         [--weak-batch 2] [--weak-weight 0.1] [--weak-sharpness 20]]
+ * `--weak` adds whole labelled real slices to every step, supervised by their slice labels only
+ * (multiple-instance learning, src/train/weak-labels.ts).
  * Beside `<out>` it writes `<out>.json` (training sets, schedule, validation losses, seconds).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRng } from '../../core/random.js';
 import { WINDOW_STACKS } from '../../core/windows.js';
@@ -23,6 +27,8 @@ import { relaxSpatialDims } from '../../model/onnx/relax-dims.js';
 import { readSynthManifest } from './embed-dataset.js';
 import { readSubtypeMaskedSlices, type SubtypeCropOptions, type SubtypeMaskedSlice } from '../subtype-masks.js';
 import { trainSubtypeSegmenter } from '../train-subtype-segmenter.js';
+import { readWeakSlices, type WeakSlice } from '../weak-labels.js';
+import { SUBTYPE_INDEX } from '../../core/subtypes.js';
 import { readSegmenterRunOptions, segmenterFlags } from './segmenter-flags.js';
 
 const SIZE = 256;
@@ -35,6 +41,11 @@ async function main(): Promise<void> {
       ...segmenterFlags({ steps: 2000, batch: 12 }),
       backend: { type: 'string', default: 'torch' },
       threads: { type: 'string' },
+      weak: { type: 'string', multiple: true },
+      'weak-labels': { type: 'string' },
+      'weak-batch': { type: 'string', default: '2' },
+      'weak-weight': { type: 'string', default: '0.1' },
+      'weak-sharpness': { type: 'string', default: '20' },
     },
   });
   if (!values.data?.length || !values.val || !values.run || !values.out) throw new Error('--data, --val, --run and --out are required');
@@ -46,10 +57,19 @@ async function main(): Promise<void> {
   const val = await readSubtypeMaskedSlices(values.val, so, 4);
   const withBlood = train.filter((s) => s.bloodCells.length).length;
   process.stderr.write(`bleedseg-fine on ${backend}: ${train.length} training slices (${withBlood} with blood), ${val.length} validation slices\n`);
+  const weakSlices: WeakSlice[] = [];
+  if (values.weak?.length) {
+    if (!values['weak-labels']) throw new Error('--weak needs --weak-labels');
+    for (const d of values.weak) weakSlices.push(...(await readWeakSlices(d, values['weak-labels'])));
+    const bleeding = weakSlices.filter((s) => (s.labels[SUBTYPE_INDEX.any] as number) > 0).length;
+    process.stderr.write(`weak labels: ${weakSlices.length} real slices (${bleeding} bleeding), ${values['weak-batch']} a step at weight ${values['weak-weight']}\n`);
+  }
+  const weak = weakSlices.length ? { slices: weakSlices, batch: Number(values['weak-batch']), weight: Number(values['weak-weight']), sharpness: Number(values['weak-sharpness']) } : undefined;
   const crop: SubtypeCropOptions = { ...so, windows: WINDOWS, crop: Number(values.crop), positiveShare: 0.5, huOffset: 10, huScale: 0.05, zoom: 0.1 };
   const res = await trainSubtypeSegmenter(train, val, {
     ...crop,
     ...readSegmenterRunOptions(values),
+    ...(weak ? { weak } : {}),
   });
   // a fixed-size twin for export (strided 'same' pads need a size); its pads hold for every
   // multiple of 8, so the file's H and W are then made symbolic (inference crops to the skull)
@@ -74,6 +94,19 @@ async function main(): Promise<void> {
     learningRate: Number(values.lr),
     ...(values['lr-decay-step'] ? { lrDecayStep: Number(values['lr-decay-step']), lrDecay: Number(values['lr-decay']) } : {}),
     augmentation: 'HU offset U(-10,10), HU scale U(0.95,1.05), zoom U(0.9,1.1), left-right flip; half the crops centred on blood',
+    ...(weak
+      ? {
+          weakLabels: {
+            sets: (values.weak ?? []).map((d) => basename(resolve(d))),
+            slices: weakSlices.length,
+            bleedingSlices: weakSlices.filter((s) => (s.labels[SUBTYPE_INDEX.any] as number) > 0).length,
+            batch: weak.batch,
+            weight: weak.weight,
+            sharpness: weak.sharpness,
+            method: 'whole real slices, maps pooled per channel by log-mean-exp, Kaggle-weighted BCE against the slice labels (src/train/weak-labels.ts)',
+          },
+        }
+      : {}),
     validationLossByStep: res.history,
     secondsThisRun: Math.round(res.seconds),
   };
