@@ -22,6 +22,7 @@ import {
   type ConfusionAtThreshold,
 } from '../model/metrics.js';
 import type { ImagePredictions } from '../data/submission.js';
+import { bootstrapIntervals, type BootstrapIntervals, type BootstrapOptions } from '../model/bootstrap-ci.js';
 
 const K = SUBTYPES.length;
 
@@ -43,6 +44,8 @@ export interface EvaluationReport {
   /** Labelled images without a prediction, predictions without a label. */
   missingPredictions: number;
   unlabelledPredictions: number;
+  /** Cluster-bootstrap 95 % intervals of the headline numbers (absent with `--bootstrap 0`). */
+  ci95?: BootstrapIntervals;
 }
 
 /** Matched arrays of predictions and labels (same row order), with each row's study. */
@@ -82,7 +85,8 @@ export function matchPredictions(preds: ImagePredictions, labels: ReadonlyMap<Im
 
 const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-export function computeEvaluation(m: MatchedSet, threshold = 0.5): EvaluationReport {
+/** The report; with `bootstrap`, also the 95 % intervals of weighted log loss, AUC(any) and study AUC(any), resampling studies. */
+export function computeEvaluation(m: MatchedSet, threshold = 0.5, bootstrap?: BootstrapOptions): EvaluationReport {
   const n = m.imageIds.length;
   const ll = logLossPerClass(m.pred, m.target);
   const per = <T>(f: (k: number, s: Subtype) => T): PerLabel<T> => Object.fromEntries(SUBTYPES.map((s, k) => [s, f(k, s)])) as PerLabel<T>;
@@ -104,6 +108,7 @@ export function computeEvaluation(m: MatchedSet, threshold = 0.5): EvaluationRep
     }),
     missingPredictions: m.missingPredictions,
     unlabelledPredictions: m.unlabelledPredictions,
+    ...(bootstrap ? { ci95: bootstrapIntervals(m.pred, m.target, m.studyOf ? { unit: 'study', keys: m.studyOf } : { unit: 'slice', keys: m.imageIds }, { ...bootstrap, level: 0.95 }) } : {}),
   };
 }
 

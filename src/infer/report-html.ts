@@ -8,6 +8,7 @@ import type { EvaluationCurves, EvaluationReport } from './evaluate.js';
 import { escapeHtml } from '../core/html.js';
 import { renderCalibrationSvg, renderRocSvg } from './svg-plots.js';
 import type { MaskScores } from './localise/score-masks.js';
+import type { Interval } from '../model/bootstrap-ci.js';
 
 export interface ExampleSlice {
   imageId: string;
@@ -43,6 +44,7 @@ function renderLocalisation(l: MaskScores): string {
 }
 
 const fmt = (x: number | null | undefined, d = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
+const interval = (v: Interval | null, d = 3): string => (v ? `${fmt(v.low, d)}–${fmt(v.high, d)}` : 'n/a');
 
 export function renderReportHtml(r: ReportInput): string {
   const e = r.report;
@@ -72,7 +74,7 @@ ${r.context.map((c) => `<p>${escapeHtml(c)}</p>`).join('\n')}
 <p class="warn">Research demonstration, not a clinical device.</p>
 <h2>Summary</h2>
 <p>Weighted log loss (Kaggle RSNA 2019 metric): <b>${fmt(e.weightedLogLoss, 4)}</b> on ${e.n} slices${e.studies !== null ? ` from ${e.studies} studies` : ''}. AUC(any) ${fmt(e.auc.any)}, study-level AUC(any) ${fmt(e.studyAuc.any)}.
-${e.missingPredictions ? `${e.missingPredictions} labelled images had no prediction. ` : ''}${e.unlabelledPredictions ? `${e.unlabelledPredictions} predictions had no label.` : ''}</p>
+${e.ci95 ? `<br>95 % intervals (${e.ci95.resamples} bootstrap resamples of the ${e.ci95.units} ${e.ci95.unit === 'study' ? 'studies' : 'slices'}): weighted log loss ${interval(e.ci95.weightedLogLoss, 4)}, AUC(any) ${interval(e.ci95.aucAny)}, study AUC(any) ${interval(e.ci95.studyAucAny)}.<br>` : ''}${e.missingPredictions ? `${e.missingPredictions} labelled images had no prediction. ` : ''}${e.unlabelledPredictions ? `${e.unlabelledPredictions} predictions had no label.` : ''}</p>
 <h2>Per label</h2>
 <table><tr><th>label</th><th>positives</th><th>log loss</th><th>AUC</th><th>study AUC</th><th>sens / spec at ${fmt(e.threshold, 2)}</th><th>Youden threshold: sens / spec</th></tr>
 ${rows}

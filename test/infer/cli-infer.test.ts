@@ -139,6 +139,24 @@ test('evaluate --json has the documented keys and equals the metric on the same 
   const e2 = JSON.parse(r2.stdout) as Record<string, unknown>;
   assert.ok(Math.abs((e2['weightedLogLoss'] as number) - (e['weightedLogLoss'] as number)) < 1e-6);
   assert.deepEqual(e2['studyAuc'], e['studyAuc']);
+  // the bootstrap's intervals: studies resampled, around the point, the same from the same seed
+  const ci = e['ci95'] as { unit: string; units: number; resamples: number; aucAny: { low: number; high: number }; weightedLogLoss: { low: number; high: number } };
+  assert.equal(ci.unit, 'study');
+  assert.equal(ci.units, e['studies']);
+  assert.equal(ci.resamples, 1000);
+  const aucAny = (e['auc'] as Record<string, number>)['any'] as number;
+  assert.ok(ci.aucAny.low <= aucAny && aucAny <= ci.aucAny.high, `AUC(any) ${aucAny} in ${JSON.stringify(ci.aucAny)}`);
+  assert.ok(ci.weightedLogLoss.low < (e['weightedLogLoss'] as number) && (e['weightedLogLoss'] as number) < ci.weightedLogLoss.high);
+  assert.deepEqual(e2['ci95'], e['ci95']);
+  assert.match(html, /95 % intervals \(1000 bootstrap resamples of the \d+ studies\)/);
+  const none = await runCliCaptured(['evaluate', '--predictions', join(fx.root, 'p.csv'), '--labels', fx.labels, '--json', '--bootstrap', '0']);
+  assert.equal(none.code, 0, none.stderr);
+  assert.ok(!('ci95' in (JSON.parse(none.stdout) as object)));
+  const text = await runCliCaptured(['evaluate', '--predictions', join(fx.root, 'p.csv'), '--labels', fx.labels, '--bootstrap', '200', '--seed', '3']);
+  assert.match(text.stdout, /95 % CI \(200 resamples of the \d+ slices \(no studies known: pass --data\), seed 3\)/);
+  const bad = await runCliCaptured(['evaluate', '--predictions', join(fx.root, 'p.csv'), '--labels', fx.labels, '--bootstrap', '-1']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /ICH_E_USAGE/);
   const again = await runCliCaptured(['evaluate', '--predictions', join(fx.root, 'p.csv'), '--labels', fx.labels, '--report', report]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /ICH_E_OUTPUT_EXISTS/);

@@ -70,6 +70,10 @@ test('demo on synthetic studies: bleeding slices and studies score higher than c
     assert.ok(auc >= 0.8, `slice AUC(any) ${auc} (0.97 when shipped)`);
     const studyAuc = r.report.studyAuc.any as number;
     assert.ok(studyAuc >= 0.75, `study AUC(any) ${studyAuc} (1.00 when shipped)`);
+    // the demo reports how little 6 studies say: intervals from resampling them
+    const ci = r.report.ci95;
+    assert.ok(ci && ci.unit === 'study' && ci.units === 6 && ci.resamples === 1000, JSON.stringify(ci));
+    assert.ok(ci.aucAny && ci.aucAny.low <= auc && auc <= ci.aucAny.high, `AUC(any) ${auc} in ${JSON.stringify(ci.aucAny)}`);
     const preds = readPredictionsCsv(join(out, 'predictions.csv'));
     const labels = await readLabelsCsv(join(out, 'synth', 'labels.csv'));
     let pos = 0, neg = 0, np = 0, nn = 0;

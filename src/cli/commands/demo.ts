@@ -4,7 +4,7 @@
  */
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { formatLocalisation } from './evaluate.js';
+import { formatIntervals, formatLocalisation } from './evaluate.js';
 import { getBool, getInt, getString } from '../args.js';
 import { resolveModelDir } from '../../model/card/model-card.js';
 import { runDemo } from '../../infer/demo.js';
@@ -47,6 +47,7 @@ export const demoCommand: Command = {
     const ml = (v: number | null): string => (v === null ? '   -  ' : v.toFixed(1).padStart(6));
     for (const s of r.studies) lines.push(`  ${s.study.slice(-12)}  truth: ${s.truth.padEnd(8)} ${ml(s.trueVolumeMl)} mL  model: ${s.verdict.padEnd(20)} P(any) ${s.anyProbability.toFixed(3)} ${ml(s.volumeMl)} mL`);
     lines.push(`weighted log loss ${r.report.weightedLogLoss.toFixed(4)}, AUC(any) ${r.report.auc.any?.toFixed(3) ?? 'n/a'}, study AUC(any) ${r.report.studyAuc.any?.toFixed(3) ?? 'n/a'}`);
+    if (r.report.ci95) lines.push(`  ${formatIntervals(r.report.ci95)}`);
     if (r.localisation) lines.push(formatLocalisation(r.localisation));
     lines.push(
       `report: ${r.reportFile}`,

@@ -1,6 +1,7 @@
 /**
  * `ichscan evaluate (--model <dir> --data <dir> | --predictions <csv>) --labels <csv> [--json]
- * [--report out.html]`: the competition's metric and friends on labelled data.
+ * [--report out.html] [--bootstrap 1000 --seed 0]`: the competition's metric and friends on labelled
+ * data, with cluster-bootstrap 95 % intervals (studies resampled) of the headline numbers.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,6 +20,7 @@ import { imageIdOf } from '../../data/collect-series.js';
 import { formatSubmission, readPredictionsCsv, type ImagePredictions } from '../../data/submission.js';
 import { computeCurves, computeEvaluation, matchPredictions, type EvaluationReport } from '../../infer/evaluate.js';
 import { buildExampleSlices } from '../../infer/report-examples.js';
+import type { BootstrapIntervals, Interval } from '../../model/bootstrap-ci.js';
 import { renderReportHtml } from '../../infer/report-html.js';
 import { ENGINE_FLAGS, SCORING_FLAGS, parseEngineOptions, parseTta } from './infer-flags.js';
 
@@ -35,9 +37,16 @@ function formatText(e: EvaluationReport): string {
       `${s.padEnd(17)} ${String(e.positives[s]).padStart(5)} ${f(e.logLoss[s]).padStart(8)} ${f(e.auc[s]).padStart(7)} ${f(e.studyAuc[s]).padStart(8)}  ${f(t.sensitivity)}/${f(t.specificity)}   ${y ? `${f(y.threshold)}: ${f(y.sensitivity)}/${f(y.specificity)}` : 'n/a'}`,
     );
   }
+  if (e.ci95) lines.push(formatIntervals(e.ci95));
   if (e.missingPredictions) lines.push(`${e.missingPredictions} labelled images have no prediction (not scored)`);
   if (e.unlabelledPredictions) lines.push(`${e.unlabelledPredictions} predictions have no label (ignored)`);
   return lines.join('\n');
+}
+
+/** One line: the bootstrap's 95 % intervals and what was resampled. */
+export function formatIntervals(c: BootstrapIntervals): string {
+  const i = (v: Interval | null, d: number): string => (v ? `${v.low.toFixed(d)}–${v.high.toFixed(d)}` : 'n/a');
+  return `95 % CI (${c.resamples} resamples of the ${c.units} ${c.unit === 'study' ? 'studies' : 'slices (no studies known: pass --data)'}, seed ${c.seed}): weighted log loss ${i(c.weightedLogLoss, 4)}; AUC(any) ${i(c.aucAny, 3)}; study AUC(any) ${i(c.studyAucAny, 3)}`;
 }
 
 /** One line of localisation figures: pooled Dice per label and the volume error. */
@@ -61,6 +70,8 @@ export const evaluateCommand: Command = {
       report: { type: 'string', arg: '<file.html>', help: 'Write a self-contained HTML report (ROC, calibration, table, example slices)' },
       'save-predictions': { type: 'string', arg: '<csv>', help: "With --model: also write the predictions in Kaggle format" },
       force: { type: 'boolean', help: 'Overwrite --report / --save-predictions files' },
+      bootstrap: { type: 'number', arg: '<n>', help: 'Resamples of whole studies for 95 % intervals of weighted log loss, AUC(any) and study AUC(any); 0 = none (default 1000)' },
+      seed: { type: 'number', arg: '<n>', help: 'Seed of the bootstrap resampling: the same seed gives the same intervals (default 0)' },
       ...SCORING_FLAGS,
       ...ENGINE_FLAGS,
     },
@@ -120,7 +131,9 @@ export const evaluateCommand: Command = {
       }
     }
     const matched = matchPredictions(preds, labels.labels, studyOfImage);
-    const report = computeEvaluation(matched, threshold ?? 0.5);
+    const resamples = getNumber(args, 'bootstrap') ?? 1000;
+    if (!Number.isInteger(resamples) || resamples < 0) throw ichError('ICH_E_USAGE', `--bootstrap must be a whole number ≥ 0, got ${resamples}`);
+    const report = computeEvaluation(matched, threshold ?? 0.5, resamples > 0 ? { resamples, seed: getNumber(args, 'seed') ?? 0 } : undefined);
     if (getBool(args, 'json')) io.stdout.write(`${JSON.stringify(localisation ? { ...report, localisation: { ...localisation, confusion: undefined } } : report, null, 2)}\n`);
     else {
       io.stdout.write(`${formatText(report)}\n`);
