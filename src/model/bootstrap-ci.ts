@@ -12,7 +12,7 @@
 import { ichError } from '../core/errors.js';
 import { createRng } from '../core/random.js';
 import { KAGGLE_WEIGHTS, SUBTYPES, SUBTYPE_INDEX } from '../core/subtypes.js';
-import { binaryLogLoss, column, type NumArray } from './metrics.js';
+import { binaryLogLoss, column, rocAuc, studyAuc, weightedLogLoss, type NumArray } from './metrics.js';
 
 const K = SUBTYPES.length;
 
@@ -103,78 +103,161 @@ export interface BootstrapClusters {
   keys: readonly string[];
 }
 
+/** One prediction set's fixed parts: per-row Kaggle loss, P(any) and its order, study scores and theirs. */
+interface PreparedSet {
+  rowLoss: Float64Array;
+  anyP: Float64Array;
+  order: Int32Array;
+  study?: { scores: Float64Array; order: Int32Array };
+}
+
+/** The three metrics on every resample, per prediction set: [set][resample]. */
+interface ResampledMetrics {
+  unit: BootstrapClusters['unit'];
+  units: number;
+  level: number;
+  wll: number[][];
+  auc: number[][];
+  /** Empty arrays when the clusters are not studies. */
+  studyAuc: number[][];
+}
+
 /**
- * Cluster-bootstrap intervals of weighted log loss, AUC(any) and study AUC(any) for n × 6
- * predictions and targets (SUBTYPES order). Clusters are numbered in sorted key order, so the same
- * rows in another order and the same seed give the same intervals; study AUC only when the
- * clusters are studies.
+ * Draws `o.resamples` cluster resamples (the same draws for every set in `preds`, so sets compared
+ * are compared on the same studies) and computes weighted log loss, AUC(any) and study AUC(any) on
+ * each. Clusters are numbered in sorted key order, so the rows' order does not change the draws.
  */
-export function bootstrapIntervals(pred: NumArray, target: NumArray, clusters: BootstrapClusters, o: BootstrapOptions): BootstrapIntervals {
-  const n = pred.length / K;
-  if (!Number.isInteger(n) || target.length !== pred.length || n === 0) throw ichError('ICH_E_USAGE', `bootstrap: ${pred.length} predictions for ${target.length} targets`);
+function resampleMetrics(preds: readonly NumArray[], target: NumArray, clusters: BootstrapClusters, o: BootstrapOptions): ResampledMetrics {
+  const n = target.length / K;
+  if (!Number.isInteger(n) || n === 0 || preds.some((p) => p.length !== target.length)) throw ichError('ICH_E_USAGE', `bootstrap: predictions of ${preds.map((p) => p.length).join(', ')} values for ${target.length} targets`);
   if (clusters.keys.length !== n) throw ichError('ICH_E_USAGE', `bootstrap: ${clusters.keys.length} cluster keys for ${n} slices`);
   if (!Number.isInteger(o.resamples) || o.resamples < 1) throw ichError('ICH_E_USAGE', `bootstrap resamples must be a positive integer, got ${o.resamples}`);
-  const level = o.level ?? 0.95;
   const sortedKeys = [...new Set(clusters.keys)].sort();
   const numberOf = new Map(sortedKeys.map((k, j) => [k, j]));
   const units = sortedKeys.length;
   const unitIndex = Int32Array.from(clusters.keys, (k) => numberOf.get(k) as number);
-  const wsum = KAGGLE_WEIGHTS.reduce((a, b) => a + b, 0);
-  const rowLoss = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let l = 0;
-    for (let k = 0; k < K; k++) l += (KAGGLE_WEIGHTS[k] as number) * binaryLogLoss(pred[i * K + k] as number, target[i * K + k] as number);
-    rowLoss[i] = l / wsum;
-  }
-  const anyP = column(pred, SUBTYPE_INDEX.any);
   const anyY = column(target, SUBTYPE_INDEX.any);
-  const order = sortByScore(anyP);
-  // study scores and labels (max over the study's slices) in the units' numbering
-  let study: { scores: Float64Array; labels: Float64Array } | undefined;
-  if (clusters.unit === 'study') {
-    study = { scores: new Float64Array(units).fill(-Infinity), labels: new Float64Array(units) };
+  // a study is positive when any of its slices is
+  const studyLabels = new Float64Array(units);
+  for (let i = 0; i < n; i++) studyLabels[unitIndex[i] as number] = Math.max(studyLabels[unitIndex[i] as number] as number, anyY[i] as number);
+  const wsum = KAGGLE_WEIGHTS.reduce((a, b) => a + b, 0);
+  const sets: PreparedSet[] = preds.map((pred) => {
+    const rowLoss = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const u = unitIndex[i] as number;
-      study.scores[u] = Math.max(study.scores[u] as number, anyP[i] as number);
-      study.labels[u] = Math.max(study.labels[u] as number, anyY[i] as number);
+      let l = 0;
+      for (let k = 0; k < K; k++) l += (KAGGLE_WEIGHTS[k] as number) * binaryLogLoss(pred[i * K + k] as number, target[i * K + k] as number);
+      rowLoss[i] = l / wsum;
     }
-  }
-  const studyOrder = study ? sortByScore(study.scores) : undefined;
+    const anyP = column(pred, SUBTYPE_INDEX.any);
+    if (clusters.unit !== 'study') return { rowLoss, anyP, order: sortByScore(anyP) };
+    // a study's score: the max over its slices
+    const scores = new Float64Array(units).fill(-Infinity);
+    for (let i = 0; i < n; i++) scores[unitIndex[i] as number] = Math.max(scores[unitIndex[i] as number] as number, anyP[i] as number);
+    return { rowLoss, anyP, order: sortByScore(anyP), study: { scores, order: sortByScore(scores) } };
+  });
 
   const rng = createRng(o.seed);
   const count = new Float64Array(units);
   const rowWeight = new Float64Array(n);
-  const wll: number[] = [];
-  const auc: number[] = [];
-  const sAuc: number[] = [];
+  const out: ResampledMetrics = { unit: clusters.unit, units, level: o.level ?? 0.95, wll: sets.map(() => []), auc: sets.map(() => []), studyAuc: sets.map(() => []) };
   for (let b = 0; b < o.resamples; b++) {
     count.fill(0);
     for (let u = 0; u < units; u++) {
       const pick = rng.int(0, units - 1);
       count[pick] = (count[pick] as number) + 1;
     }
-    let lossSum = 0;
     let wTotal = 0;
     for (let i = 0; i < n; i++) {
-      const w = count[unitIndex[i] as number] as number;
-      rowWeight[i] = w;
-      lossSum += w * (rowLoss[i] as number);
-      wTotal += w;
+      rowWeight[i] = count[unitIndex[i] as number] as number;
+      wTotal += rowWeight[i] as number;
     }
-    wll.push(lossSum / wTotal);
-    auc.push(weightedRocAuc(anyP, anyY, rowWeight, order));
-    if (study && studyOrder) sAuc.push(weightedRocAuc(study.scores, study.labels, count, studyOrder));
+    sets.forEach((s, j) => {
+      let lossSum = 0;
+      for (let i = 0; i < n; i++) lossSum += (rowWeight[i] as number) * (s.rowLoss[i] as number);
+      out.wll[j]?.push(lossSum / wTotal);
+      out.auc[j]?.push(weightedRocAuc(s.anyP, anyY, rowWeight, s.order));
+      if (s.study) out.studyAuc[j]?.push(weightedRocAuc(s.study.scores, studyLabels, count, s.study.order));
+    });
   }
-  const undef = (v: number[]): number => v.filter((x) => !Number.isFinite(x)).length;
+  return out;
+}
+
+const countUndefined = (v: readonly number[]): number => v.filter((x) => !Number.isFinite(x)).length;
+
+/**
+ * Cluster-bootstrap intervals of weighted log loss, AUC(any) and study AUC(any) for n × 6
+ * predictions and targets (SUBTYPES order); study AUC only when the clusters are studies. The same
+ * rows in any order and the same seed give the same intervals.
+ */
+export function bootstrapIntervals(pred: NumArray, target: NumArray, clusters: BootstrapClusters, o: BootstrapOptions): BootstrapIntervals {
+  const m = resampleMetrics([pred], target, clusters, o);
+  const [wll, auc, sAuc] = [m.wll[0] ?? [], m.auc[0] ?? [], m.studyAuc[0] ?? []];
+  const isStudy = clusters.unit === 'study';
   return {
     unit: clusters.unit,
-    units,
+    units: m.units,
     resamples: o.resamples,
     seed: o.seed,
-    level,
-    weightedLogLoss: intervalOf(wll, level) as Interval,
-    aucAny: intervalOf(auc, level),
-    studyAucAny: study ? intervalOf(sAuc, level) : null,
-    undefinedResamples: { aucAny: undef(auc), studyAucAny: study ? undef(sAuc) : 0 },
+    level: m.level,
+    weightedLogLoss: intervalOf(wll, m.level) as Interval,
+    aucAny: intervalOf(auc, m.level),
+    studyAucAny: isStudy ? intervalOf(sAuc, m.level) : null,
+    undefinedResamples: { aucAny: countUndefined(auc), studyAucAny: isStudy ? countUndefined(sAuc) : 0 },
+  };
+}
+
+/** A paired difference A − B over the resamples: its interval and how often A was the better one. */
+export interface PairedDifference {
+  /** A − B on the data as they are. */
+  observed: number;
+  interval: Interval | null;
+  /** Share of the (defined) resamples on which A beat B (lower loss, higher AUC). */
+  shareABetter: number;
+}
+
+export interface PairedIntervals {
+  unit: BootstrapClusters['unit'];
+  units: number;
+  resamples: number;
+  seed: number;
+  level: number;
+  weightedLogLoss: PairedDifference;
+  aucAny: PairedDifference | null;
+  studyAucAny: PairedDifference | null;
+}
+
+/**
+ * Two prediction sets for the same rows compared on the same resamples (a paired bootstrap): the
+ * interval of A − B for each metric. An interval that excludes 0 says the difference outlives the
+ * choice of studies; one that spans it says these data cannot tell A from B.
+ */
+export function bootstrapDifference(a: NumArray, b: NumArray, target: NumArray, clusters: BootstrapClusters, o: BootstrapOptions): PairedIntervals {
+  const m = resampleMetrics([a, b], target, clusters, o);
+  const anyY = column(target, SUBTYPE_INDEX.any);
+  const studyOf = clusters.unit === 'study' ? clusters.keys : undefined;
+  const on = (p: NumArray): { wll: number; auc: number; sAuc: number | null } => ({
+    wll: weightedLogLoss(p, target),
+    auc: rocAuc(column(p, SUBTYPE_INDEX.any), anyY),
+    sAuc: studyOf ? studyAuc(column(p, SUBTYPE_INDEX.any), anyY, studyOf) : null,
+  });
+  const [oa, ob] = [on(a), on(b)];
+  const observed = { weightedLogLoss: oa.wll - ob.wll, aucAny: oa.auc - ob.auc, studyAucAny: oa.sAuc !== null && ob.sAuc !== null ? oa.sAuc - ob.sAuc : null };
+  const diff = (va: readonly number[] | undefined, vb: readonly number[] | undefined, obs: number | null, lowerIsBetter: boolean): PairedDifference | null => {
+    if (!va || !vb || obs === null || !Number.isFinite(obs)) return null;
+    const d = va.map((x, i) => x - (vb[i] as number));
+    const ok = d.filter((x) => Number.isFinite(x));
+    const interval = intervalOf(d, m.level);
+    if (!interval) return null;
+    return { observed: obs, interval, shareABetter: ok.filter((x) => (lowerIsBetter ? x < 0 : x > 0)).length / ok.length };
+  };
+  return {
+    unit: m.unit,
+    units: m.units,
+    resamples: o.resamples,
+    seed: o.seed,
+    level: m.level,
+    weightedLogLoss: diff(m.wll[0], m.wll[1], observed.weightedLogLoss, true) as PairedDifference,
+    aucAny: diff(m.auc[0], m.auc[1], observed.aucAny, false),
+    studyAucAny: clusters.unit === 'study' ? diff(m.studyAuc[0], m.studyAuc[1], observed.studyAucAny, false) : null,
   };
 }

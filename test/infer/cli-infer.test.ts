@@ -154,6 +154,20 @@ test('evaluate --json has the documented keys and equals the metric on the same 
   assert.ok(!('ci95' in (JSON.parse(none.stdout) as object)));
   const text = await runCliCaptured(['evaluate', '--predictions', join(fx.root, 'p.csv'), '--labels', fx.labels, '--bootstrap', '200', '--seed', '3']);
   assert.match(text.stdout, /95 % CI \(200 resamples of the \d+ slices \(no studies known: pass --data\), seed 3\)/);
+  // --compare-to: against itself every difference is 0; a file lacking an image is refused, naming it
+  const cmp = await runCliCaptured(['evaluate', '--predictions', join(fx.root, 'p.csv'), '--data', fx.data, '--labels', fx.labels, '--json', '--compare-to', join(fx.root, 'p.csv')]);
+  assert.equal(cmp.code, 0, cmp.stderr);
+  const c = (JSON.parse(cmp.stdout) as { comparison: { unit: string; weightedLogLoss: { observed: number; interval: { low: number; high: number } } } }).comparison;
+  assert.equal(c.unit, 'study');
+  assert.deepEqual(c.weightedLogLoss, { observed: 0, interval: { low: 0, high: 0 }, shareABetter: 0 });
+  const short = join(fx.root, 'short.csv');
+  writeFileSync(short, readFileSync(join(fx.root, 'p.csv'), 'utf8').split('\n').filter((l, i) => i === 0 || !l.startsWith(preds.imageIds[0] as string)).join('\n'));
+  const cmpText = await runCliCaptured(['evaluate', '--predictions', join(fx.root, 'p.csv'), '--labels', fx.labels, '--compare-to', join(fx.root, 'p.csv')]);
+  assert.match(cmpText.stdout, /this − .*p\.csv, paired over 1000 resamples/);
+  const missing = await runCliCaptured(['evaluate', '--predictions', join(fx.root, 'p.csv'), '--labels', fx.labels, '--compare-to', short]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, new RegExp(`ICH_E_BAD_LABELS.*${preds.imageIds[0] as string}`));
+  assert.match(missing.stderr, /short\.csv/);
   const bad = await runCliCaptured(['evaluate', '--predictions', join(fx.root, 'p.csv'), '--labels', fx.labels, '--bootstrap', '-1']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /ICH_E_USAGE/);

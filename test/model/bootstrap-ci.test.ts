@@ -3,12 +3,13 @@
  * repeated by their weights (ties included); intervals are seeded, contain the point estimate on a
  * realistic set, do not depend on the rows' order, collapse to the point when there is one study,
  * and resample studies, not slices (a set whose two studies differ gets a wide interval that
- * slice resampling would not give).
+ * slice resampling would not give); the paired difference of two sets is 0 against itself and
+ * clearly positive for a model against noise.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from '../../src/core/random.js';
-import { bootstrapIntervals, sortByScore, weightedRocAuc } from '../../src/model/bootstrap-ci.js';
+import { bootstrapDifference, bootstrapIntervals, sortByScore, weightedRocAuc } from '../../src/model/bootstrap-ci.js';
 import { rocAuc, studyAuc, weightedLogLoss } from '../../src/model/metrics.js';
 
 test('weighted AUC = rocAuc on the rows repeated by their weights, with ties', () => {
@@ -129,4 +130,24 @@ test('bad arguments are ICH_E_USAGE', () => {
   assert.throws(() => bootstrapIntervals(pred, target, { unit: 'study', keys: studyOf }, { resamples: 0, seed: 1 }), { code: 'ICH_E_USAGE' });
   assert.throws(() => bootstrapIntervals(pred, target.subarray(6), { unit: 'study', keys: studyOf }, { resamples: 5, seed: 1 }), { code: 'ICH_E_USAGE' });
   assert.throws(() => bootstrapIntervals(pred, target, { unit: 'study', keys: studyOf.slice(1) }, { resamples: 5, seed: 1 }), { code: 'ICH_E_USAGE' });
+});
+
+test('paired difference: a model against itself is exactly 0; a good one against noise is better on nearly every resample', () => {
+  const { pred, target, studyOf } = makeSet(15, 30, 6);
+  const clusters = { unit: 'study' as const, keys: studyOf };
+  const self = bootstrapDifference(pred, pred, target, clusters, { resamples: 200, seed: 1 });
+  assert.deepEqual(self.weightedLogLoss, { observed: 0, interval: { low: 0, high: 0 }, shareABetter: 0 });
+  assert.deepEqual(self.aucAny?.interval, { low: 0, high: 0 });
+  // B: the same slices with P(any) replaced by noise
+  const rng = createRng(2);
+  const noise = Float32Array.from(pred);
+  for (let i = 0; i < noise.length / 6; i++) noise[i * 6 + 5] = 0.05 + 0.5 * rng.next();
+  const d = bootstrapDifference(pred, noise, target, clusters, { resamples: 300, seed: 1 });
+  const anyP = (p: Float32Array): number[] => Array.from({ length: p.length / 6 }, (_, i) => p[i * 6 + 5] as number);
+  const anyY = anyP(target);
+  assert.ok(Math.abs((d.aucAny?.observed as number) - (rocAuc(anyP(pred), anyY) - rocAuc(anyP(noise), anyY))) < 1e-12);
+  assert.ok(d.aucAny && d.aucAny.interval && d.aucAny.interval.low > 0, `ΔAUC ${JSON.stringify(d.aucAny)}`);
+  assert.ok((d.aucAny?.shareABetter as number) > 0.95);
+  assert.ok(Math.abs(d.weightedLogLoss.observed - (weightedLogLoss(pred, target) - weightedLogLoss(noise, target))) < 1e-12);
+  assert.ok(d.studyAucAny !== null);
 });

@@ -18,9 +18,9 @@ import { scoreFolderMasks, type MaskScores } from '../../infer/localise/score-ma
 import { planPrediction } from '../../infer/predict.js';
 import { imageIdOf } from '../../data/collect-series.js';
 import { formatSubmission, readPredictionsCsv, type ImagePredictions } from '../../data/submission.js';
-import { computeCurves, computeEvaluation, matchPredictions, type EvaluationReport } from '../../infer/evaluate.js';
+import { computeCurves, computeEvaluation, matchPredictions, type EvaluationReport, type MatchedSet } from '../../infer/evaluate.js';
 import { buildExampleSlices } from '../../infer/report-examples.js';
-import type { BootstrapIntervals, Interval } from '../../model/bootstrap-ci.js';
+import { bootstrapDifference, type BootstrapIntervals, type Interval, type PairedDifference, type PairedIntervals } from '../../model/bootstrap-ci.js';
 import { renderReportHtml } from '../../infer/report-html.js';
 import { ENGINE_FLAGS, SCORING_FLAGS, parseEngineOptions, parseTta } from './infer-flags.js';
 
@@ -49,6 +49,33 @@ export function formatIntervals(c: BootstrapIntervals): string {
   return `95 % CI (${c.resamples} resamples of the ${c.units} ${c.unit === 'study' ? 'studies' : 'slices (no studies known: pass --data)'}, seed ${c.seed}): weighted log loss ${i(c.weightedLogLoss, 4)}; AUC(any) ${i(c.aucAny, 3)}; study AUC(any) ${i(c.studyAucAny, 3)}`;
 }
 
+/** Lines of the paired comparison: per metric A − B, its interval and how often A was better. */
+export function formatComparison(c: PairedIntervals & { against: string }): string {
+  const d = (x: PairedDifference | null, digits: number): string =>
+    x && x.interval ? `${x.observed >= 0 ? '+' : ''}${x.observed.toFixed(digits)} (95 % CI ${x.interval.low.toFixed(digits)} to ${x.interval.high.toFixed(digits)}; better on ${(100 * x.shareABetter).toFixed(0)} % of resamples)` : 'n/a';
+  return [
+    `this − ${c.against}, paired over ${c.resamples} resamples of the ${c.units} ${c.unit === 'study' ? 'studies' : 'slices'} (seed ${c.seed}):`,
+    `  weighted log loss ${d(c.weightedLogLoss, 4)}`,
+    `  AUC(any)          ${d(c.aucAny, 3)}`,
+    `  study AUC(any)    ${d(c.studyAucAny, 3)}`,
+  ].join('\n');
+}
+
+/**
+ * The paired bootstrap of these predictions against another set for the same images: every
+ * matched image must be in `other` (ICH_E_BAD_LABELS naming the file and the first one missing).
+ */
+function compareOnSameRows(m: MatchedSet, other: ImagePredictions, file: string, o: { resamples: number; seed: number }): PairedIntervals {
+  const rowOf = new Map(other.imageIds.map((id, i) => [id, i]));
+  const b = new Float32Array(m.pred.length);
+  m.imageIds.forEach((id, j) => {
+    const i = rowOf.get(id);
+    if (i === undefined) throw ichError('ICH_E_BAD_LABELS', `no prediction for image ${id}, which the compared predictions score`, { file });
+    b.set(other.probabilities.subarray(i * 6, i * 6 + 6), j * 6);
+  });
+  return bootstrapDifference(m.pred, b, m.target, m.studyOf ? { unit: 'study', keys: m.studyOf } : { unit: 'slice', keys: m.imageIds }, o);
+}
+
 /** One line of localisation figures: pooled Dice per label and the volume error. */
 export function formatLocalisation(l: MaskScores): string {
   const d = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(3));
@@ -70,6 +97,7 @@ export const evaluateCommand: Command = {
       report: { type: 'string', arg: '<file.html>', help: 'Write a self-contained HTML report (ROC, calibration, table, example slices)' },
       'save-predictions': { type: 'string', arg: '<csv>', help: "With --model: also write the predictions in Kaggle format" },
       force: { type: 'boolean', help: 'Overwrite --report / --save-predictions files' },
+      'compare-to': { type: 'string', arg: '<csv>', help: 'Predictions of another model (submission format) for the same images: paired-bootstrap 95 % intervals of this one minus that one' },
       bootstrap: { type: 'number', arg: '<n>', help: 'Resamples of whole studies for 95 % intervals of weighted log loss, AUC(any) and study AUC(any); 0 = none (default 1000)' },
       seed: { type: 'number', arg: '<n>', help: 'Seed of the bootstrap resampling: the same seed gives the same intervals (default 0)' },
       ...SCORING_FLAGS,
@@ -133,11 +161,20 @@ export const evaluateCommand: Command = {
     const matched = matchPredictions(preds, labels.labels, studyOfImage);
     const resamples = getNumber(args, 'bootstrap') ?? 1000;
     if (!Number.isInteger(resamples) || resamples < 0) throw ichError('ICH_E_USAGE', `--bootstrap must be a whole number ≥ 0, got ${resamples}`);
-    const report = computeEvaluation(matched, threshold ?? 0.5, resamples > 0 ? { resamples, seed: getNumber(args, 'seed') ?? 0 } : undefined);
-    if (getBool(args, 'json')) io.stdout.write(`${JSON.stringify(localisation ? { ...report, localisation: { ...localisation, confusion: undefined } } : report, null, 2)}\n`);
+    const seed = getNumber(args, 'seed') ?? 0;
+    const report = computeEvaluation(matched, threshold ?? 0.5, resamples > 0 ? { resamples, seed } : undefined);
+    const compareArg = getString(args, 'compare-to');
+    let comparison: (PairedIntervals & { against: string }) | undefined;
+    if (compareArg !== undefined) {
+      if (resamples === 0) throw ichError('ICH_E_USAGE', '--compare-to needs --bootstrap > 0');
+      const file = resolve(io.cwd, compareArg);
+      comparison = { against: file, ...compareOnSameRows(matched, readPredictionsCsv(file), file, { resamples, seed }) };
+    }
+    if (getBool(args, 'json')) io.stdout.write(`${JSON.stringify({ ...report, ...(localisation ? { localisation: { ...localisation, confusion: undefined } } : {}), ...(comparison ? { comparison } : {}) }, null, 2)}\n`);
     else {
       io.stdout.write(`${formatText(report)}\n`);
       if (localisation) io.stdout.write(`${formatLocalisation(localisation)}\n`);
+      if (comparison) io.stdout.write(`${formatComparison(comparison)}\n`);
     }
     const reportFile = getString(args, 'report');
     if (reportFile !== undefined) {
