@@ -20,7 +20,7 @@ import { imageIdOf } from '../../data/collect-series.js';
 import { formatSubmission, readPredictionsCsv, type ImagePredictions } from '../../data/submission.js';
 import { computeCurves, computeEvaluation, matchPredictions, type EvaluationReport, type MatchedSet } from '../../infer/evaluate.js';
 import { buildExampleSlices } from '../../infer/report-examples.js';
-import { bootstrapDifference, type BootstrapIntervals, type Interval, type PairedDifference, type PairedIntervals } from '../../model/bootstrap-ci.js';
+import { bootstrapDifference, type BootstrapIntervals, type BootstrapOptions, type Interval, type PairedDifference, type PairedIntervals } from '../../model/bootstrap-ci.js';
 import { renderReportHtml } from '../../infer/report-html.js';
 import { ENGINE_FLAGS, SCORING_FLAGS, parseEngineOptions, parseTta } from './infer-flags.js';
 
@@ -65,7 +65,7 @@ export function formatComparison(c: PairedIntervals & { against: string }): stri
  * The paired bootstrap of these predictions against another set for the same images: every
  * matched image must be in `other` (ICH_E_BAD_LABELS naming the file and the first one missing).
  */
-function compareOnSameRows(m: MatchedSet, other: ImagePredictions, file: string, o: { resamples: number; seed: number }): PairedIntervals {
+function compareOnSameRows(m: MatchedSet, other: ImagePredictions, file: string, o: BootstrapOptions): PairedIntervals {
   const rowOf = new Map(other.imageIds.map((id, i) => [id, i]));
   const b = new Float32Array(m.pred.length);
   m.imageIds.forEach((id, j) => {
@@ -162,13 +162,26 @@ export const evaluateCommand: Command = {
     const resamples = getNumber(args, 'bootstrap') ?? 1000;
     if (!Number.isInteger(resamples) || resamples < 0) throw ichError('ICH_E_USAGE', `--bootstrap must be a whole number ≥ 0, got ${resamples}`);
     const seed = getNumber(args, 'seed') ?? 0;
-    const report = computeEvaluation(matched, threshold ?? 0.5, resamples > 0 ? { resamples, seed } : undefined);
+    // the bootstrap shows progress: over the whole stage_2_train set it takes ~30 s (docs/benchmarks.md)
+    const bootProgress = (label: string): BootstrapOptions => {
+      const p = createProgress({ label, unit: 'resamples', total: resamples, stream: io.stderr, silent: quiet || matched.imageIds.length < 50_000 });
+      let done = 0;
+      return {
+        resamples,
+        seed,
+        onResample: () => {
+          p.tick();
+          if (++done === resamples) p.finish();
+        },
+      };
+    };
+    const report = computeEvaluation(matched, threshold ?? 0.5, resamples > 0 ? bootProgress('bootstrap') : undefined);
     const compareArg = getString(args, 'compare-to');
     let comparison: (PairedIntervals & { against: string }) | undefined;
     if (compareArg !== undefined) {
       if (resamples === 0) throw ichError('ICH_E_USAGE', '--compare-to needs --bootstrap > 0');
       const file = resolve(io.cwd, compareArg);
-      comparison = { against: file, ...compareOnSameRows(matched, readPredictionsCsv(file), file, { resamples, seed }) };
+      comparison = { against: file, ...compareOnSameRows(matched, readPredictionsCsv(file), file, bootProgress('paired bootstrap')) };
     }
     if (getBool(args, 'json')) io.stdout.write(`${JSON.stringify({ ...report, ...(localisation ? { localisation: { ...localisation, confusion: undefined } } : {}), ...(comparison ? { comparison } : {}) }, null, 2)}\n`);
     else {
