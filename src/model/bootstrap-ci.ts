@@ -11,8 +11,8 @@
  */
 import { ichError } from '../core/errors.js';
 import { createRng } from '../core/random.js';
-import { KAGGLE_WEIGHTS, SUBTYPES, SUBTYPE_INDEX } from '../core/subtypes.js';
-import { binaryLogLoss, column, rocAuc, studyAuc, weightedLogLoss, type NumArray } from './metrics.js';
+import { SUBTYPES, SUBTYPE_INDEX } from '../core/subtypes.js';
+import { column, imageWeightedLogLoss, rocAuc, studyAuc, weightedLogLoss, type NumArray } from './metrics.js';
 
 const K = SUBTYPES.length;
 
@@ -142,14 +142,8 @@ function resampleMetrics(preds: readonly NumArray[], target: NumArray, clusters:
   // a study is positive when any of its slices is
   const studyLabels = new Float64Array(units);
   for (let i = 0; i < n; i++) studyLabels[unitIndex[i] as number] = Math.max(studyLabels[unitIndex[i] as number] as number, anyY[i] as number);
-  const wsum = KAGGLE_WEIGHTS.reduce((a, b) => a + b, 0);
   const sets: PreparedSet[] = preds.map((pred) => {
-    const rowLoss = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let l = 0;
-      for (let k = 0; k < K; k++) l += (KAGGLE_WEIGHTS[k] as number) * binaryLogLoss(pred[i * K + k] as number, target[i * K + k] as number);
-      rowLoss[i] = l / wsum;
-    }
+    const rowLoss = Float64Array.from({ length: n }, (_, i) => imageWeightedLogLoss(pred, target, i));
     const anyP = column(pred, SUBTYPE_INDEX.any);
     if (clusters.unit !== 'study') return { rowLoss, anyP, order: sortByScore(anyP) };
     // a study's score: the max over its slices

@@ -39,15 +39,18 @@ export function binaryLogLoss(p: number, y: number, eps = KAGGLE_EPS): number {
  */
 export function weightedLogLoss(pred: NumArray, target: NumArray): number {
   const n = checkMatrix(pred, target);
-  let wsum = 0;
-  for (const w of KAGGLE_WEIGHTS) wsum += w;
   let total = 0;
-  for (let i = 0; i < n; i++) {
-    let li = 0;
-    for (let k = 0; k < K; k++) li += (KAGGLE_WEIGHTS[k] as number) * binaryLogLoss(pred[i * K + k] as number, target[i * K + k] as number);
-    total += li / wsum;
-  }
+  for (let i = 0; i < n; i++) total += imageWeightedLogLoss(pred, target, i);
   return total / n;
+}
+
+const KAGGLE_WEIGHT_SUM = KAGGLE_WEIGHTS.reduce((a, b) => a + b, 0);
+
+/** L_i of image (row) i of n × 6 matrices: Σ_k w_k·ll_ik / Σ_k w_k, as weightedLogLoss averages it. */
+export function imageWeightedLogLoss(pred: NumArray, target: NumArray, i: number): number {
+  let li = 0;
+  for (let k = 0; k < K; k++) li += (KAGGLE_WEIGHTS[k] as number) * binaryLogLoss(pred[i * K + k] as number, target[i * K + k] as number);
+  return li / KAGGLE_WEIGHT_SUM;
 }
 
 /** Mean binary log loss per label (SUBTYPES order), clipped like the competition metric. */

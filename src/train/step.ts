@@ -19,7 +19,8 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
-function microLoss(model: tf.LayersModel, lossFn: LossFn, m: MicroBatch): tf.Scalar {
+/** The loss of one micro-batch in training mode (also the crops' part of a weak-label step, train-segmenter.ts). */
+export function microLoss(model: tf.LayersModel, lossFn: LossFn, m: MicroBatch): tf.Scalar {
   const x = tf.tensor4d(m.x.data, [...m.x.shape]);
   const y = tf.tensor2d(m.y, [m.x.shape[0], m.y.length / m.x.shape[0]]);
   return lossFn(y, model.apply(x, { training: true }) as tf.Tensor);

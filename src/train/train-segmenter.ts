@@ -13,7 +13,7 @@ import { buildBleedSeg } from '../model/architectures/bleedseg.js';
 import { drawCropBatch, preprocessSlice, type CropOptions, type MaskedSlice } from './blood-masks.js';
 import type { Batch } from '../core/tensor.js';
 import { initialTrainerState, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
-import { trainableVariables, trainStep, type MicroBatch } from './step.js';
+import { microLoss, trainableVariables, trainStep, type LossFn, type MicroBatch } from './step.js';
 import { drawWeakBatch, poolSliceScores, weakLabelBce, type WeakSlice } from './weak-labels.js';
 
 export interface SegmenterTrainOptions extends CropOptions {
@@ -136,7 +136,7 @@ export async function runSegmenterTraining<S extends { decoded: MaskedSlice['dec
     (optimizer as unknown as { learningRate: number }).learningRate = o.learningRate * (decayed ? (o.lrDecayFactor ?? 1) : 1);
     const rng = stepRng(o.seed, state.globalStep, spec.rngSalt);
     const { x, y } = spec.drawBatch(train, o.batch, rng);
-    const pixelLoss = (yt: tf.Tensor, yp: tf.Tensor): tf.Scalar => weightedPixelBce(tf.reshape(yt, [o.batch, cm, cm, K]), yp, o.positiveWeight);
+    const pixelLoss: LossFn = (yt, yp) => weightedPixelBce(tf.reshape(yt, [o.batch, cm, cm, K]), yp, o.positiveWeight);
     // the weak batch draws after the crops from the same step RNG, so runs without it are unchanged
     losses.push(o.weak ? trainWeakStep(model, optimizer, pixelLoss, { x, y }, drawWeakBatch(o.weak.slices, o.weak.batch, o, rng), o.weak) : trainStep(model, optimizer, pixelLoss, [{ x, y }]));
     state.globalStep++;
@@ -159,7 +159,7 @@ export async function runSegmenterTraining<S extends { decoded: MaskedSlice['dec
 function trainWeakStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
-  pixelLoss: (yt: tf.Tensor, yp: tf.Tensor) => tf.Scalar,
+  pixelLoss: LossFn,
   crops: MicroBatch,
   slices: MicroBatch,
   weak: WeakSupervision,
@@ -167,7 +167,7 @@ function trainWeakStep(
   const n = slices.x.shape[0];
   const loss = optimizer.minimize(
     () => {
-      const p = pixelLoss(tf.tensor2d(crops.y, [crops.x.shape[0], crops.y.length / crops.x.shape[0]]), model.apply(tf.tensor4d(crops.x.data, [...crops.x.shape]), { training: true }) as tf.Tensor);
+      const p = microLoss(model, pixelLoss, crops);
       // inference mode: the whole slices use the batch-norm statistics as they stand and do not
       // move them, so the statistics inference uses stay those of the crops
       const maps = model.apply(tf.tensor4d(slices.x.data, [...slices.x.shape]), { training: false }) as tf.Tensor;

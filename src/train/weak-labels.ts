@@ -12,6 +12,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ichError } from '../core/errors.js';
+import { asImageId } from '../core/ids.js';
 import type { Rng } from '../core/random.js';
 import { KAGGLE_WEIGHTS, SUBTYPES, SUBTYPE_INDEX } from '../core/subtypes.js';
 import type { Batch } from '../core/tensor.js';
@@ -39,7 +40,7 @@ export async function readWeakSlices(dir: string, labelsFile: string): Promise<W
     const file = join(dir, name);
     const decoded = await readDicomFile(file);
     const id = imageIdForFile(file, decoded.meta.sopInstanceUid);
-    const bits = table.labels.get(id as never);
+    const bits = table.labels.get(asImageId(id));
     if (bits === undefined) throw ichError('ICH_E_BAD_LABELS', `no complete label set for image ${id} in ${labelsFile}`, { file });
     out.push({ id, decoded, labels: labelBitsToVector(bits) });
   }

@@ -18,6 +18,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ichError } from '../../core/errors.js';
 import { createRng } from '../../core/random.js';
 import { WINDOW_STACKS } from '../../core/windows.js';
 import { buildBleedSegFine, BLEEDSEG_FINE_STRIDE } from '../../model/architectures/bleedseg-fine.js';
@@ -58,11 +59,12 @@ async function main(): Promise<void> {
   const withBlood = train.filter((s) => s.bloodCells.length).length;
   process.stderr.write(`bleedseg-fine on ${backend}: ${train.length} training slices (${withBlood} with blood), ${val.length} validation slices\n`);
   const weakSlices: WeakSlice[] = [];
+  let weakBleeding = 0;
   if (values.weak?.length) {
-    if (!values['weak-labels']) throw new Error('--weak needs --weak-labels');
+    if (!values['weak-labels']) throw ichError('ICH_E_USAGE', '--weak needs --weak-labels <Kaggle CSV>');
     for (const d of values.weak) weakSlices.push(...(await readWeakSlices(d, values['weak-labels'])));
-    const bleeding = weakSlices.filter((s) => (s.labels[SUBTYPE_INDEX.any] as number) > 0).length;
-    process.stderr.write(`weak labels: ${weakSlices.length} real slices (${bleeding} bleeding), ${values['weak-batch']} a step at weight ${values['weak-weight']}\n`);
+    weakBleeding = weakSlices.filter((s) => (s.labels[SUBTYPE_INDEX.any] as number) > 0).length;
+    process.stderr.write(`weak labels: ${weakSlices.length} real slices (${weakBleeding} bleeding), ${values['weak-batch']} a step at weight ${values['weak-weight']}\n`);
   }
   const weak = weakSlices.length ? { slices: weakSlices, batch: Number(values['weak-batch']), weight: Number(values['weak-weight']), sharpness: Number(values['weak-sharpness']) } : undefined;
   const crop: SubtypeCropOptions = { ...so, windows: WINDOWS, crop: Number(values.crop), positiveShare: 0.5, huOffset: 10, huScale: 0.05, zoom: 0.1 };
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
           weakLabels: {
             sets: (values.weak ?? []).map((d) => basename(resolve(d))),
             slices: weakSlices.length,
-            bleedingSlices: weakSlices.filter((s) => (s.labels[SUBTYPE_INDEX.any] as number) > 0).length,
+            bleedingSlices: weakBleeding,
             batch: weak.batch,
             weight: weak.weight,
             sharpness: weak.sharpness,
