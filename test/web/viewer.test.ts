@@ -40,7 +40,14 @@ async function setUp(): Promise<Fixture> {
 /** Every URL the page requested, with its status. */
 function recordRequests(page: Page): { url: string; status: number | null }[] {
   const seen: { url: string; status: number | null }[] = [];
-  page.on('requestfinished', (r: Request) => void r.response().then((res) => seen.push({ url: r.url(), status: res?.status() ?? null })));
+  // a request that finishes as the browser closes has no response left to read: record it as failed
+  // rather than leaving a rejected promise that fails the whole file after its tests passed
+  page.on('requestfinished', (r: Request) =>
+    void r
+      .response()
+      .then((res) => seen.push({ url: r.url(), status: res?.status() ?? null }))
+      .catch(() => seen.push({ url: r.url(), status: null })),
+  );
   page.on('requestfailed', (r: Request) => seen.push({ url: r.url(), status: null }));
   return seen;
 }
