@@ -16,6 +16,9 @@
  * second blood map (trunk.secondBloodMap); `--blood-map-fold` gives, per CV fold, a localiser trained
  * without that fold's patients, whose maps the rsna-dev rows get (oof-blood-map.ts). `--blood-map-kind
  * localiser` reads a localiser file given as the (only) `--blood-map`, for experiments.
+ * `--insert <dir>` (with `--blood-map-fold`): lesions inserted into rsna-dev's clean slices (`ichscan synth
+ * --insert-into`) join the head's training at `--insert-weight`, each patient's in the training folds
+ * only when that patient is, its second map from the localiser of the patient's fold.
  * `--heldout` synthetic studies never train the head: they measure synthetic detection and, with
  * the out-of-fold rsna-dev studies, choose the study verdict's threshold.
  */
@@ -37,7 +40,8 @@ import { initBackend } from '../../model/engine/index.js';
 import { formatSubmission } from '../../data/submission.js';
 import { embedLabelledFolder, huEmbedder, joinEmbeddings, readEmbeddingCache, trunkEmbedder, writeEmbeddingCache, readSynthManifest, openBloodMap, joinSecondMap, describeBloodMap, type BloodMapEngine, type EmbeddedDataset } from './embed-dataset.js';
 import { unpackRsnaDev, embedHuCached } from './embed-cached.js';
-import { combineOutOfFold, describeFoldLocalisers } from './oof-blood-map.js';
+import { describeFoldLocalisers, embedSecondMapOutOfFold } from './oof-blood-map.js';
+import { assignFolds } from './cross-validate.js';
 import { LOCALISER_FILE, LOCALISER_FP32_FILE, readLocaliserFolder, withLocaliser } from './add-localiser.js';
 import { crossValidateHeads, expandVariants, logisticTrainer, studyTrainer } from './head-cv.js';
 import { STUDY_HEAD_DEFAULTS, type StudyHeadOptions } from './study-head.js';
@@ -138,6 +142,8 @@ async function main(): Promise<void> {
       localiser: { type: 'string' },
       'blood-map-fold': { type: 'string', multiple: true },
       'synth-weight': { type: 'string', default: '0.5' },
+      insert: { type: 'string', multiple: true },
+      'insert-weight': { type: 'string', default: '0.5' },
       head: { type: 'string', default: 'logistic' },
       'hu-region': { type: 'string', default: 'frame' },
     },
@@ -185,20 +191,13 @@ async function main(): Promise<void> {
     return joinSecondMap(first, await embedHuCached(cacheDir, name, images, labels, { size: SIZE, windows: WINDOWS, variants, seed: SEED, blood: SECOND, bloodFile: fromLoc.file, region: c.huRegion }));
   };
   const foldFiles = (values['blood-map-fold'] ?? []).map((f) => resolve(f));
-  let real: EmbeddedDataset;
-  if (!foldFiles.length) real = await embed('rsna-dev', rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
-  else {
-    // the second map on rsna-dev out of fold: each patient's from the localiser trained without its fold (oof-blood-map.ts)
-    if (!huOnly || !SECOND || foldFiles.length !== Number(values.folds)) throw new Error(`--blood-map-fold takes one file per CV fold (${values.folds}), with --localiser and the HU features only`);
-    const perFold: EmbeddedDataset[] = [];
-    for (const f of foldFiles) {
-      const blood = await openBloodMap(f, 'localiser');
-      perFold.push(await embedHuCached(cacheDir, 'rsna-dev', rsnaImages, join(rsna, 'labels.csv'), { size: SIZE, windows: WINDOWS, variants: VARIANTS, seed: SEED, blood, bloodFile: f, region: c.huRegion }));
-      await blood.engine.dispose();
-    }
-    const first = await embedHuCached(cacheDir, 'rsna-dev', rsnaImages, join(rsna, 'labels.csv'), { size: SIZE, windows: WINDOWS, variants: VARIANTS, seed: SEED, blood: BLOOD, bloodFile, region: c.huRegion });
-    real = joinSecondMap(first, combineOutOfFold(first, perFold));
-  }
+  const hu1 = { size: SIZE, windows: WINDOWS, variants: VARIANTS, seed: SEED, blood: BLOOD, bloodFile, region: c.huRegion };
+  if (foldFiles.length && (!huOnly || !SECOND || foldFiles.length !== Number(values.folds))) throw new Error(`--blood-map-fold takes one file per CV fold (${values.folds}), with --localiser and the HU features only`);
+  if (values.insert?.length && !foldFiles.length) throw new Error('--insert needs --blood-map-fold: each patient\'s inserted slices get the map of the localiser that never saw it');
+  // the second map on rsna-dev out of fold: each patient's from the localiser trained without its fold (oof-blood-map.ts)
+  let real = foldFiles.length
+    ? await embedSecondMapOutOfFold(cacheDir, 'rsna-dev', rsnaImages, join(rsna, 'labels.csv'), hu1, foldFiles)
+    : await embed('rsna-dev', rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
   if (hu && !huOnly) real = await withHuFeatures(c, real, rsnaImages, join(rsna, 'labels.csv'), VARIANTS);
   const synth: EmbeddedDataset[] = [];
   for (const dir of values.synth ?? []) {
@@ -208,13 +207,19 @@ async function main(): Promise<void> {
     synth.push(d);
   }
   const extra = synth.flatMap((d) => d.series);
-
+  // lesions inserted into rsna-dev's clean slices (ichscan synth --insert-into): real anatomy under known labels, grouped by patient
   const k = Number(values.folds);
+  const rsnaFolds = assignFolds(real.series, k);
+  const inserted: EmbeddedDataset[] = [];
+  for (const dir of values.insert ?? []) inserted.push(await embedSecondMapOutOfFold(cacheDir, `insert-${basename(resolve(dir))}`, join(dir, 'images'), join(dir, 'labels.csv'), { ...hu1, variants: 1 }, foldFiles, rsnaFolds));
+  const grouped = { series: inserted.flatMap((d) => d.series), weight: Number(values['insert-weight']) };
+
   const study = c.headKind === 'study-conv';
   const trainer = study ? studyTrainer(FEATURES, c.study) : logisticTrainer(FEATURES, CONTEXT, HEAD);
   const [cv] = crossValidateHeads(real.series, extra, k, [trainer], {
     variants: VARIANTS,
     extraWeight: EXTRA_WEIGHT,
+    grouped,
     onFold: (_h, f) => process.stderr.write(`fold ${f.fold}: ${f.patients} patients, ${f.slices} slices (${f.positives} any+), AUC(any) ${f.aucAny.toFixed(3)}, study AUC ${f.studyAucAny.toFixed(3)}, wLL ${f.weightedLogLoss.toFixed(4)} (prior ${f.priorWeightedLogLoss.toFixed(4)})\n`),
   });
   if (!cv) throw new Error('no folds');
@@ -241,7 +246,7 @@ async function main(): Promise<void> {
 
   // Final head on everything.
   const all = Array.from({ length: VARIANTS }, (_, v) => v);
-  const head = trainer.fit([...expandVariants(real.series, all, 1), ...expandVariants(extra, all, EXTRA_WEIGHT)]);
+  const head = trainer.fit([...expandVariants(real.series, all, 1), ...expandVariants(extra, all, EXTRA_WEIGHT), ...expandVariants(grouped.series, all, grouped.weight)]);
 
   // Held-out synthetic studies: never seen by the head (nor, by construction of the sets, by the trunk).
   const heldout: EmbeddedDataset[] = [];
@@ -299,7 +304,7 @@ async function main(): Promise<void> {
     thresholds: { any: Number(youden.threshold.toFixed(4)) },
     studyThresholds: { any: Number(studyThreshold.threshold.toFixed(4)) },
     trainingData: {
-      summary: `Trained on ${real.series.reduce((n, s) => n + s.imageIds.length, 0)} real slices (rsna-dev: ${new Set(real.series.map((s) => s.group)).size} patients of the RSNA 2019 stage_2_train set)${extra.length ? ` plus ${extra.reduce((n, s) => n + s.imageIds.length, 0)} synthetic slices (ichscan synth)` : ''}${bloodInfo ? `; its blood segmenter on ${String(bloodInfo['trainingSlices'])} other synthetic slices and their masks` : ''}.`,
+      summary: `Trained on ${real.series.reduce((n, s) => n + s.imageIds.length, 0)} real slices (rsna-dev: ${new Set(real.series.map((s) => s.group)).size} patients of the RSNA 2019 stage_2_train set)${extra.length ? ` plus ${extra.reduce((n, s) => n + s.imageIds.length, 0)} synthetic slices (ichscan synth)` : ''}${grouped.series.length ? ` plus ${grouped.series.reduce((n, s) => n + s.imageIds.length, 0)} of rsna-dev's clean slices with synthetic lesions inserted (ichscan synth --insert-into)` : ''}${bloodInfo ? `; its blood segmenter on ${String(bloodInfo['trainingSlices'])} other synthetic slices and their masks` : ''}.`,
       augmentation: `rsna-dev: ${VARIANTS - 1} extra variants per series (synthetic: ${Number(values['synth-variants']) - 1}): HU offset U(-10,10) and scale U(0.95,1.05) per series, random left-right flip`,
       realSlicesPerLabel: realCov,
       synthSlicesPerLabel: synthCov,
@@ -307,6 +312,7 @@ async function main(): Promise<void> {
       syntheticSets: (values.synth ?? []).map(readSynthManifest),
       head: study ? { kind: 'study-conv', ...c.study } : HEAD,
       syntheticRowWeight: EXTRA_WEIGHT,
+      ...(inserted.length ? { insertedSets: (values.insert ?? []).map(readSynthManifest), insertedSlicesPerLabel: inserted.map(countCoverage), insertedRowWeight: grouped.weight } : {}),
       ...(bloodInfo ? { bloodMap: bloodInfo } : {}),
       ...(foldFiles.length ? { bloodMapOutOfFold: describeFoldLocalisers(real.series, foldFiles) } : {}),
     },

@@ -4,7 +4,9 @@
  * trainer: weighted training series in, a predictor of one series' [n, 6] probabilities out.
  * Folds as in cross-validate.ts (`assignFolds`: by patient, balanced by positive slices); every
  * training fold gets all variants of its real series (weight 1) and all `extra` (synthetic) series
- * (weight `extraWeight`); metrics on variant 0 of the held-out patients.
+ * (weight `extraWeight`) and the `grouped` series — lesions inserted into real patients' slices —
+ * of every patient outside the held-out fold (weight `grouped.weight`), so a fold never trains on
+ * its own patients' anatomy; metrics on variant 0 of the held-out patients.
  */
 import { concatFloat32 } from '../../core/tensor.js';
 import { SUBTYPES } from '../../core/subtypes.js';
@@ -108,6 +110,8 @@ function priorOf(train: readonly WeightedSeries[]): Float64Array {
 export interface HeadCvOptions {
   variants: number;
   extraWeight: number;
+  /** Series that belong to a real patient (`group` = PatientID), e.g. lesions inserted into its slices: in training folds only when their patient is. */
+  grouped?: { series: readonly EmbeddedSeries[]; weight: number };
   onFold?: (head: string, f: FoldResult) => void;
 }
 
@@ -116,6 +120,9 @@ export function crossValidateHeads(real: readonly EmbeddedSeries[], extra: reado
   const folds = assignFolds(real, k);
   const all = Array.from({ length: opts.variants }, (_, v) => v);
   const extraRows = expandVariants(extra, all, opts.extraWeight);
+  const grouped = opts.grouped?.series ?? [];
+  const unknown = grouped.find((s) => !folds.has(s.group));
+  if (unknown) throw new Error(`grouped series ${unknown.seriesInstanceUid} belongs to patient ${unknown.group}, who is not among the real series`);
   return trainers.map((trainer) => {
     const results: FoldResult[] = [];
     const pred: Float32Array[] = [];
@@ -125,14 +132,15 @@ export function crossValidateHeads(real: readonly EmbeddedSeries[], extra: reado
     for (let f = 0; f < k; f++) {
       const test = real.filter((s) => folds.get(s.group) === f);
       if (test.length === 0) continue;
-      const train = [...expandVariants(real.filter((s) => folds.get(s.group) !== f), all, 1), ...extraRows];
+      const base = [...expandVariants(real.filter((s) => folds.get(s.group) !== f), all, 1), ...extraRows];
+      const train = [...base, ...expandVariants(grouped.filter((s) => folds.get(s.group) !== f), all, opts.grouped?.weight ?? 0)];
       const predictor = trainer.fit(train);
       const p = concatFloat32(test.map((s) => predictor.predict(s.variants[0] as Float32Array, s.imageIds.length)));
       predictor.dispose();
       const y = concatFloat32(test.map((s) => s.labels));
       const sOf = test.flatMap((s) => s.imageIds.map(() => `${s.seriesInstanceUid}#0`));
       const n = sOf.length;
-      const prior = priorOf(train);
+      const prior = priorOf(base); // the reference stays the same with or without grouped rows
       const priorPred = new Float32Array(n * K).map((_, j) => prior[j % K] as number);
       const anyP = column(p, K - 1);
       const anyY = column(y, K - 1);

@@ -10,11 +10,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ichError } from '../../core/errors.js';
 import { assignFolds } from './cross-validate.js';
-import type { EmbeddedDataset, EmbeddedSeries } from './embed-dataset.js';
+import { joinSecondMap, openBloodMap, type EmbeddedDataset, type EmbeddedSeries } from './embed-dataset.js';
+import { embedHuCached, type HuEmbedOptions } from './embed-cached.js';
 
-/** `base` with each series taken from `perFold[fold of its patient]` (same folder, seed and variants). */
-export function combineOutOfFold(base: EmbeddedDataset, perFold: readonly EmbeddedDataset[]): EmbeddedDataset {
-  const fold = assignFolds(base.series, perFold.length);
+/**
+ * `base` with each series taken from `perFold[fold of its patient]` (same folder, seed and variants).
+ * `fold`: patient → fold; default the folds of `base` itself (rsna-dev). A folder of lesions inserted
+ * into rsna-dev patients passes rsna-dev's folds, since its own positives would balance them differently.
+ */
+export function combineOutOfFold(base: EmbeddedDataset, perFold: readonly EmbeddedDataset[], fold: ReadonlyMap<string, number> = assignFolds(base.series, perFold.length)): EmbeddedDataset {
+  const missing = base.series.find((s) => !fold.has(s.group));
+  if (missing) throw ichError('ICH_E_INTERNAL', `series ${missing.seriesInstanceUid} of ${base.name} belongs to patient ${missing.group}, who is in no CV fold`);
   const byUid = perFold.map((d) => new Map(d.series.map((s) => [s.seriesInstanceUid, s])));
   return {
     name: `${base.name}-oof`,
@@ -47,4 +53,19 @@ export function describeFoldLocalisers(series: readonly EmbeddedSeries[], files:
       };
     }),
   };
+}
+
+/**
+ * HU + first-map features of a folder (`first`: blood.onnx), joined to the second map's features
+ * out of fold: each patient's from the localiser of its fold (`foldFiles[k]`). Cached per map file.
+ */
+export async function embedSecondMapOutOfFold(cacheDir: string, name: string, images: string, labels: string, first: HuEmbedOptions, foldFiles: readonly string[], fold?: ReadonlyMap<string, number>): Promise<EmbeddedDataset> {
+  const perFold: EmbeddedDataset[] = [];
+  for (const f of foldFiles) {
+    const blood = await openBloodMap(f, 'localiser');
+    perFold.push(await embedHuCached(cacheDir, name, images, labels, { ...first, blood, bloodFile: f }));
+    await blood.engine.dispose();
+  }
+  const base = await embedHuCached(cacheDir, name, images, labels, first);
+  return joinSecondMap(base, combineOutOfFold(base, perFold, fold));
 }

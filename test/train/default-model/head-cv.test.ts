@@ -81,3 +81,38 @@ test('the logistic trainer reproduces crossValidate; the study head runs on the 
   assert.ok(st.folds.every((f) => Number.isFinite(f.weightedLogLoss) && f.weightedLogLoss > 0));
   assert.ok([...st.oof.pred].every((p) => p > 0 && p < 1));
 });
+
+test('grouped series (lesions inserted into real patients) train only the folds that do not hold out their patient', () => {
+  const real = dataset(6, 5, 'P');
+  // inserted series: the same patients' ids as `group`, their own series and slices
+  const inserted = dataset(6, 6, 'Q').map((s, p) => ({ ...s, group: `P${p}` }));
+  const seen: WeightedSeries[][] = [];
+  const spy: HeadTrainer = {
+    name: 'spy',
+    fit(train) {
+      seen.push([...train]);
+      return { predict: (_emb, n) => new Float32Array(n * 6).fill(0.5), toOnnx: () => new Uint8Array(0), recalibrateAny: () => undefined, dispose: () => undefined };
+    },
+  };
+  const [plain] = crossValidateHeads(real, [], 3, [spy], { variants: 2, extraWeight: 0.5 });
+  const [cv] = crossValidateHeads(real, [], 3, [spy], { variants: 2, extraWeight: 0.5, grouped: { series: inserted, weight: 0.25 } });
+  assert.ok(cv && plain);
+  assert.equal(seen.length, 6);
+  cv.folds.forEach((f, i) => {
+    const train = seen[3 + i] as WeightedSeries[];
+    const foldGroups = new Set(real.filter((s) => {
+      const start = cv.folds.slice(0, i).reduce((a, g) => a + g.slices, 0);
+      return cv.oof.imageIds.slice(start, start + f.slices).includes(s.imageIds[0] as string);
+    }).map((s) => s.group));
+    assert.ok(foldGroups.size > 0);
+    for (const s of inserted) {
+      const used = train.filter((t) => t.emb === s.variants[0] || t.emb === s.variants[1]);
+      if (foldGroups.has(s.group)) assert.equal(used.length, 0, `fold ${f.fold} trains on its own patient ${s.group}'s inserted slices`);
+      else assert.ok(used.length === 2 && used.every((t) => t.weight === 0.25), `${s.group}'s inserted series, weighted, in fold ${f.fold}`);
+    }
+    // the prior is the reference without the inserted rows: it stays what it was
+    assert.equal(f.priorWeightedLogLoss, plain.folds[i]?.priorWeightedLogLoss);
+  });
+  const stray = [{ ...(inserted[0] as EmbeddedSeries), group: 'nobody' }];
+  assert.throws(() => crossValidateHeads(real, [], 3, [spy], { variants: 2, extraWeight: 0.5, grouped: { series: stray, weight: 1 } }), /patient nobody/);
+});

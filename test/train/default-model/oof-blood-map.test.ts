@@ -49,3 +49,16 @@ test('a fold embedding that misses a series or has other slices is refused', () 
   other.series = other.series.map((s) => ({ ...s, imageIds: [...s.imageIds].reverse() }));
   assert.throws(() => combineOutOfFold(base, [dataset(0), dataset(1), other]), /does not line up/);
 });
+
+test('a folder of inserted lesions takes the folds it is given (rsna-dev\'s), not its own', () => {
+  const base = dataset(-1);
+  // another folder of the same patients whose positives differ: its own assignFolds would differ
+  const inserted = dataset(-1);
+  inserted.series = inserted.series.map((s, p) => ({ ...s, seriesInstanceUid: `T${p}`, labels: new Float32Array(3 * 6).fill(p === 6 ? 1 : 0) }));
+  const perFold = [0, 1, 2].map((k) => ({ ...dataset(k), series: dataset(k).series.map((s, p) => ({ ...s, seriesInstanceUid: `T${p}` })) }));
+  const rsnaFolds = assignFolds(base.series, 3);
+  assert.notDeepEqual([...assignFolds(inserted.series, 3)].sort(), [...rsnaFolds].sort(), 'the test needs folds that differ');
+  const out = combineOutOfFold(inserted, perFold, rsnaFolds);
+  for (const s of out.series) assert.equal(s.variants[0]?.[0], rsnaFolds.get(s.group), `${s.group} from its rsna-dev fold`);
+  assert.throws(() => combineOutOfFold({ ...inserted, series: [{ ...(inserted.series[0] as EmbeddedSeries), group: 'P99' }] }, perFold, rsnaFolds), /P99.*in no CV fold/);
+});
