@@ -31,17 +31,22 @@ function dataset(patients: number, seed: number, prefix: string): EmbeddedSeries
   });
 }
 
-test('folds keep patients apart, give every training fold the synthetic series and predict each real slice once', () => {
-  const real = dataset(6, 1, 'P');
-  const extra = dataset(4, 2, 'S');
-  const seen: WeightedSeries[][] = [];
-  const spy: HeadTrainer = {
+/** A trainer that records each fold's training rows and predicts 0.5. */
+function spyTrainer(seen: WeightedSeries[][]): HeadTrainer {
+  return {
     name: 'spy',
     fit(train) {
       seen.push([...train]);
       return { predict: (_emb, n) => new Float32Array(n * 6).fill(0.5), toOnnx: () => new Uint8Array(0), recalibrateAny: () => undefined, dispose: () => undefined };
     },
   };
+}
+
+test('folds keep patients apart, give every training fold the synthetic series and predict each real slice once', () => {
+  const real = dataset(6, 1, 'P');
+  const extra = dataset(4, 2, 'S');
+  const seen: WeightedSeries[][] = [];
+  const spy = spyTrainer(seen);
   const [cv] = crossValidateHeads(real, extra, 3, [spy], { variants: 2, extraWeight: 0.5 });
   assert.ok(cv);
   assert.equal(seen.length, 3);
@@ -87,13 +92,7 @@ test('grouped series (lesions inserted into real patients) train only the folds 
   // inserted series: the same patients' ids as `group`, their own series and slices
   const inserted = dataset(6, 6, 'Q').map((s, p) => ({ ...s, group: `P${p}` }));
   const seen: WeightedSeries[][] = [];
-  const spy: HeadTrainer = {
-    name: 'spy',
-    fit(train) {
-      seen.push([...train]);
-      return { predict: (_emb, n) => new Float32Array(n * 6).fill(0.5), toOnnx: () => new Uint8Array(0), recalibrateAny: () => undefined, dispose: () => undefined };
-    },
-  };
+  const spy = spyTrainer(seen);
   const [plain] = crossValidateHeads(real, [], 3, [spy], { variants: 2, extraWeight: 0.5 });
   const [cv] = crossValidateHeads(real, [], 3, [spy], { variants: 2, extraWeight: 0.5, grouped: { series: inserted, weight: 0.25 } });
   assert.ok(cv && plain);
